@@ -1,0 +1,674 @@
+#!/usr/bin/env python3
+"""Generate labgraph's bundled reference data as Turtle.
+
+Reads the reference facts (tab-separated files, one source column per row) and
+writes two files of ``data/``, each loaded by labgraph into its own named graph:
+
+``sdg.ttl`` (graph ``graph/sdg``)
+    The UN Sustainable Development Goals as SKOS: 17 goals, 169 targets and the
+    indicators of the 2019/2020 framework, under the UN's own IRIs
+    (``http://metadata.un.org/sdg/…``), in labgraph's concept scheme
+    ``sdg/scheme``, with the dataset description ``dataset/sdg``.
+    Inputs: ``sdg-goals.tsv``, ``sdg-targets.tsv``, ``sdg-indicators.tsv``.
+
+``territories.ttl`` (graph ``graph/territories``)
+    Region, département, Pôle métropolitain de l'Artois, its three
+    agglomerations (EPCI) with their member communes and populations, the
+    priority neighbourhoods (QPV, 2024 geography), the QPV counts stated by the
+    seminar page (2015 geography) and computed from the QPV list (2024
+    geography), and the contrats de ville of the 2015 generation.
+    Inputs: ``epci-member-communes.tsv``, ``qpv-artois.tsv``,
+    ``actors-identifiers.tsv`` and the seed page
+    ``../seed/seminaire-pma-artois-2022-12-01.txt``.
+
+The model is ``ontology/README.md``: instance IRIs are written relative (no
+``@base``; labgraph resolves them against its configured base IRI), vocabulary
+and SDG IRIs absolute. The output is deterministic: same inputs, same bytes.
+The script checks the inputs' consistency and stops on an error; warnings go
+to stderr.
+
+Usage::
+
+    python3 tools/gen_reference_data.py [REFERENCE_DIR] [OUTPUT_DIR] [--seed-dir DIR]
+
+REFERENCE_DIR defaults to ``../shared/reference`` relative to the repository
+root, OUTPUT_DIR to ``data/`` of the repository, the seed folder to
+``REFERENCE_DIR/../seed``. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The prefix block of ontology/README.md, plus rdf: (needed for rdf:value of
+# lg:QpvCount, which the README's block does not declare).
+PREFIXES = [
+    ("lg", "https://w3id.org/labgraph/def#"),
+    ("schema", "http://schema.org/"),
+    ("org", "http://www.w3.org/ns/org#"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("dct", "http://purl.org/dc/terms/"),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("dcat", "http://www.w3.org/ns/dcat#"),
+    ("void", "http://rdfs.org/ns/void#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("sh", "http://www.w3.org/ns/shacl#"),
+    ("sdg", "http://metadata.un.org/sdg/"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+]
+
+SDG_NS = "http://metadata.un.org/sdg/"
+UN_SDG_KOS = "http://metadata.un.org/sdg"
+SDG_CITATION = (
+    "Amit Joshi, Luis Gonzalez Morales, Szymon Klarman, and Aaron Helton. 2019. "
+    "A Knowledge Organization System for the United Nations Sustainable Development "
+    "Goals. New York, NY. http://metadata.un.org/sdg"
+)
+
+SEED_FILE = "seminaire-pma-artois-2022-12-01.txt"
+SEED_PAGE = (
+    "https://www.irev.fr/thematiques/transitions/le-lab-des-transitions/"
+    "seminaire-territorial-du-lab-des-transitions-pole"
+)
+
+# The three agglomerations: entity key in actors-identifiers.tsv, labgraph org
+# slug (data/institutions.ttl), and the sentence of the seed page stating the
+# agglomeration's QPV count (2015 geography).
+EPCIS = [
+    ("CABBALR", "cabbalr", 15, "Béthune, Bruay, Artois, Lys Romane qui compte 15 QPV"),
+    ("CALL", "call", 22, "Lens Liévin pour 22 QPV"),
+    ("CAHC", "cahc", 12, "Hénin-Carvin avec 12 QPV"),
+]
+
+
+class DataError(Exception):
+    """An inconsistency in the reference facts that stops generation."""
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------
+# Turtle writing
+# --------------------------------------------------------------------------
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LOCAL_NAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def iri(value: str) -> str:
+    """An IRI as Turtle: a prefixed name when one fits, else ``<…>`` (relative kept)."""
+    if _IRI_FORBIDDEN.search(value):
+        raise DataError(f"not a valid IRI: {value!r}")
+    for prefix, namespace in PREFIXES:
+        if value.startswith(namespace):
+            local = value[len(namespace):]
+            if _LOCAL_NAME.match(local):
+                return f"{prefix}:{local}"
+    return f"<{value}>"
+
+
+def literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
+    """A string literal, escaped for Turtle; Unicode kept as-is (the file is UTF-8)."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    quoted = '"' + "".join(out) + '"'
+    if lang:
+        return f"{quoted}@{lang}"
+    if datatype:
+        return f"{quoted}^^{datatype}"
+    return quoted
+
+
+def integer(value: int) -> str:
+    return str(int(value))
+
+
+class Node:
+    """A subject (IRI or blank node) with its predicates, in insertion order."""
+
+    def __init__(self, subject: str | None = None):
+        self.subject = subject  # rendered IRI, or None for a blank node
+        self.props: list[tuple[str, list]] = []
+
+    def add(self, predicate: str, *objects) -> "Node":
+        """Add objects (rendered strings or blank Nodes); empty values are skipped."""
+        objects = [o for o in objects if o]
+        for existing, values in self.props:
+            if existing == predicate and objects and not any(isinstance(o, Node) for o in objects + values):
+                values.extend(objects)
+                return self
+        if objects:
+            self.props.append((predicate, objects))
+        return self
+
+
+def render(node: Node, indent: str = "") -> str:
+    inner = indent + "    "
+    lines = []
+    for i, (predicate, objects) in enumerate(node.props):
+        end = " ." if node.subject and i == len(node.props) - 1 else ("" if i == len(node.props) - 1 else " ;")
+        blanks = [o for o in objects if isinstance(o, Node)]
+        if blanks:
+            # one blank node per statement, for readability
+            for j, blank in enumerate(blanks):
+                body = render(blank, inner)
+                last = j == len(blanks) - 1
+                lines.append(f"{inner}{predicate} [\n{body}\n{inner}]" + (end if last else " ;"))
+            continue
+        one_line = f"{inner}{predicate} " + ", ".join(objects)
+        if len(objects) == 1 or len(one_line) <= 100:
+            lines.append(one_line + end)
+        else:
+            lines.append(f"{inner}{predicate}")
+            for k, obj in enumerate(objects):
+                lines.append(f"{inner}    {obj}" + ("," if k < len(objects) - 1 else end))
+    if node.subject is None:
+        return "\n".join(lines)
+    return node.subject + "\n" + "\n".join(lines)
+
+
+def write_turtle(path: Path, header: list[str], nodes: list[Node]) -> None:
+    parts = ["".join(f"# {line}".rstrip() + "\n" for line in header)]
+    width = max(len(p) for p, _ in PREFIXES)
+    parts.append("".join(f"@prefix {(p + ':').ljust(width + 1)} <{ns}> .\n" for p, ns in PREFIXES))
+    parts.extend(render(n) + "\n" for n in nodes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\n".join(parts))
+
+
+def header_lines(what: str, graph: str, inputs: list[str]) -> list[str]:
+    return [
+        f"labgraph bundled data: {what}",
+        f"Named graph: {graph} (instance IRIs are relative to the deployment's base IRI; no @base).",
+        "Generated by tools/gen_reference_data.py from the reference facts:",
+        *[f"  {name}" for name in inputs],
+        "DO NOT EDIT BY HAND: change the generator or its inputs and run it again.",
+        "",
+    ]
+
+
+# --------------------------------------------------------------------------
+# Reading the reference facts
+# --------------------------------------------------------------------------
+
+
+def read_tsv(path: Path, required: list[str]) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise DataError(f"missing input: {path}")
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(f"{path.name}: missing columns {missing}")
+        rows = []
+        for n, row in enumerate(reader, start=2):
+            if None in row or any(v is None for v in row.values()):
+                raise DataError(f"{path.name}:{n}: wrong number of fields")
+            rows.append({k: v.strip() for k, v in row.items()})
+    return rows
+
+
+def code_key(code: str) -> tuple:
+    """Natural order of SDG codes: 1 < 2 < 10; 1.1 < 1.10 < 1.a; 1.1.1 < 1.1.2."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.split("."))
+
+
+def sdg_code(iri_value: str) -> str:
+    if not iri_value.startswith(SDG_NS):
+        raise DataError(f"not a UN SDG IRI: {iri_value}")
+    return iri_value[len(SDG_NS):]
+
+
+# --------------------------------------------------------------------------
+# sdg.ttl
+# --------------------------------------------------------------------------
+
+
+def fix_sdgio_collisions(targets: list[dict[str, str]]) -> list[tuple[str, str, str]]:
+    """Undo the UN dump's X.1 / X.10 mix-up of SDGIO matches, in place.
+
+    In the KOS dump, targets 8.1, 16.1 and 17.1 carry two SDGIO IRIs and 8.10,
+    16.10 and 17.10 none (the codes were compared as numbers: 8.1 == 8.10).
+    SDGIO numbers the targets of a goal in order, so the higher IRI is X.10's.
+    Returns (from code, to code, SDGIO id) for each move, for the dataset note.
+    """
+    by_code = {t["code"]: t for t in targets}
+    moves = []
+    for t in sorted(targets, key=lambda r: code_key(r["code"])):
+        matches = t["sdgio_iri"].split()
+        if len(matches) < 2:
+            continue
+        sibling = by_code.get(t["code"] + "0")
+        if len(matches) != 2 or sibling is None or sibling["sdgio_iri"]:
+            raise DataError(f"target {t['code']}: several SDGIO matches {matches}, cannot resolve")
+        low, high = sorted(matches)
+        t["sdgio_iri"], sibling["sdgio_iri"] = low, high
+        warn(f"target {t['code']}: two SDGIO matches; {high.rsplit('/', 1)[-1]} moved to target {sibling['code']}")
+        moves.append((t["code"], sibling["code"], high.rsplit("/", 1)[-1]))
+    return moves
+
+
+def build_sdg(ref: Path) -> list[Node]:
+    goals = read_tsv(ref / "sdg-goals.tsv", ["code", "iri", "label_en", "label_fr", "description_en",
+                                             "description_fr", "sdgio_iri", "wikidata_iri", "n_targets", "source"])
+    targets = read_tsv(ref / "sdg-targets.tsv", ["code", "iri", "label_en", "label_fr", "description_en",
+                                                 "description_fr", "goal_iri", "indicator_iris", "sdgio_iri", "source"])
+    indicators = read_tsv(ref / "sdg-indicators.tsv", ["code", "iri", "label_en", "label_fr", "description_en",
+                                                       "description_fr", "target_iris", "source"])
+    scheme = iri("sdg/scheme")
+
+    def unique(rows, what):
+        seen = {}
+        for r in rows:
+            if r["iri"] in seen:
+                raise DataError(f"{what}: duplicate IRI {r['iri']}")
+            seen[r["iri"]] = r
+        return seen
+
+    goal_by_iri = unique(goals, "goals")
+    target_by_iri = unique(targets, "targets")
+    indicator_by_iri = unique(indicators, "indicators")
+    for r in goals + targets:
+        if r["iri"] != SDG_NS + r["code"]:
+            raise DataError(f"code {r['code']} does not match IRI {r['iri']}")
+    sdgio_fixes = fix_sdgio_collisions(targets)
+
+    # goal -> targets
+    targets_of_goal = defaultdict(list)
+    for t in targets:
+        if t["goal_iri"] not in goal_by_iri:
+            raise DataError(f"target {t['code']}: unknown goal {t['goal_iri']}")
+        targets_of_goal[t["goal_iri"]].append(t["iri"])
+    for g in goals:
+        if str(len(targets_of_goal[g["iri"]])) != g["n_targets"]:
+            raise DataError(f"goal {g['code']}: n_targets {g['n_targets']} but "
+                            f"{len(targets_of_goal[g['iri']])} targets")
+
+    # target -> indicators, from the indicators' target_iris (checked against the targets' indicator_iris)
+    indicators_of_target = defaultdict(list)
+    for i in indicators:
+        if not i["target_iris"].split():
+            raise DataError(f"indicator {i['code']}: no target")
+        for t in i["target_iris"].split():
+            if t not in target_by_iri:
+                raise DataError(f"indicator {i['code']}: unknown target {t}")
+            indicators_of_target[t].append(i["iri"])
+    for t in targets:
+        listed = set(t["indicator_iris"].split())
+        derived = set(indicators_of_target[t["iri"]])
+        for x in sorted(listed - set(indicator_by_iri)):
+            raise DataError(f"target {t['code']}: unknown indicator {x}")
+        if listed != derived:
+            warn(f"target {t['code']}: indicator_iris {sorted(listed)} differ from the indicators' "
+                 f"target_iris {sorted(derived)}; using the union")
+            indicators_of_target[t["iri"]] = sorted(listed | derived)
+
+    def by_code(iris):
+        return sorted(iris, key=lambda x: code_key(sdg_code(x)))
+
+    def indicator_key(row):
+        return code_key(row["code"].split()[0])
+
+    nodes = []
+
+    # the scheme
+    sorted_goals = sorted(goals, key=lambda r: code_key(r["code"]))
+    nodes.append(Node(scheme)
+                 .add("a", "skos:ConceptScheme")
+                 .add("skos:prefLabel", literal("Objectifs de développement durable (ODD)", "fr"),
+                      literal("Sustainable Development Goals (SDG)", "en"))
+                 .add("skos:hasTopConcept", *[iri(g["iri"]) for g in sorted_goals])
+                 .add("dct:source", iri(UN_SDG_KOS)))
+
+    # the dataset description, with the source and known gaps taken from the inputs
+    commit = sorted({m for r in goals for m in re.findall(r"@([0-9a-f]{40})", r["source"])})
+    if len(commit) != 1:
+        raise DataError(f"sdg-goals.tsv: expected one source commit, found {commit}")
+    dump_date = re.search(r"@[0-9a-f]{40} \((\d{4}-\d{2}-\d{2})", goals[0]["source"])
+    gaps = []
+    for t in sorted(targets, key=lambda r: code_key(r["code"])):
+        if "PATCHED" in t["source"]:
+            gaps.append(f"the English text of target {t['code']} is truncated in the dump and was completed "
+                        "from the official wording (A/RES/70/1)")
+    if any("later refinements not reflected" in r["source"] for r in indicators):
+        gaps.append("the indicator framework is that of 2019/2020: later refinements of the indicator list "
+                    "are not reflected")
+    if sdgio_fixes:
+        gaps.append(f"the dump gives targets {', '.join(f for f, _, _ in sdgio_fixes)} two UNEP SDGIO matches "
+                    f"each and targets {', '.join(t for _, t, _ in sdgio_fixes)} none; SDGIO numbers the "
+                    "targets of a goal in order, so the second match was moved to the X.10 target ("
+                    + ", ".join(f"{m} to {t}" for _, t, m in sdgio_fixes) + ")")
+    no_sdgio = [t["code"] for t in sorted(targets, key=lambda r: code_key(r["code"])) if not t["sdgio_iri"]]
+    if no_sdgio:
+        gaps.append(f"targets {', '.join(no_sdgio)} have no UNEP SDGIO match")
+    gaps.append("indicators carry no SDGIO match (not in the reference facts)")
+    multi = [i for i in sorted(indicators, key=indicator_key) if len(i["code"].split()) > 1]
+    if multi:
+        gaps.append("indicators shared by several targets keep the UN's single label and carry each of their "
+                    "codes as skos:notation ("
+                    + "; ".join(f"{sdg_code(i['iri'])}: {', '.join(i['code'].split())}" for i in multi) + ")")
+    note = (
+        f"Source: the UN SDG knowledge organization system ({UN_SDG_KOS}), read from the dump "
+        f"UNStats/LOD4Stats sdg-data/sdg-kos-goals-targets-indicators.ttl at commit {commit[0]}"
+        + (f" ({dump_date.group(1)})" if dump_date else "")
+        + ". The goals' short titles (their skos:prefLabel) are the UN communication titles, which the KOS "
+          "does not hold. Known gaps and corrections: "
+        + "; ".join(f"({n}) {g}" for n, g in enumerate(gaps, start=1)) + "."
+    )
+    nodes.append(Node(iri("dataset/sdg"))
+                 .add("a", "dcat:Dataset", "void:Dataset")
+                 .add("dct:title", literal("Objectifs de développement durable de l'ONU : objectifs, cibles et "
+                                           "indicateurs", "fr"),
+                      literal("UN Sustainable Development Goals: goals, targets and indicators", "en"))
+                 .add("dct:source", iri(UN_SDG_KOS))
+                 .add("dct:bibliographicCitation", literal(SDG_CITATION))
+                 .add("skos:note", literal(note, "en")))
+
+    for g in sorted_goals:
+        nodes.append(Node(iri(g["iri"]))
+                     .add("a", "skos:Concept", "lg:SDGGoal")
+                     .add("skos:prefLabel", literal(g["label_fr"], "fr"), literal(g["label_en"], "en"))
+                     .add("skos:definition", literal(g["description_fr"], "fr"), literal(g["description_en"], "en"))
+                     .add("skos:notation", literal(g["code"]))
+                     .add("skos:inScheme", scheme)
+                     .add("skos:topConceptOf", scheme)
+                     .add("skos:narrower", *[iri(t) for t in by_code(targets_of_goal[g["iri"]])])
+                     .add("skos:exactMatch", *[iri(x) for x in (g["sdgio_iri"], g["wikidata_iri"]) if x]))
+
+    for t in sorted(targets, key=lambda r: code_key(r["code"])):
+        nodes.append(Node(iri(t["iri"]))
+                     .add("a", "skos:Concept", "lg:SDGTarget")
+                     .add("skos:prefLabel", literal(t["label_fr"], "fr"), literal(t["label_en"], "en"))
+                     .add("skos:definition", literal(t["description_fr"], "fr"), literal(t["description_en"], "en"))
+                     .add("skos:notation", literal(t["code"]))
+                     .add("skos:inScheme", scheme)
+                     .add("skos:broader", iri(t["goal_iri"]))
+                     .add("skos:narrower", *[iri(x) for x in sorted(indicators_of_target[t["iri"]],
+                                                                     key=lambda x: indicator_key(indicator_by_iri[x]))])
+                     .add("skos:exactMatch", iri(t["sdgio_iri"]) if t["sdgio_iri"] else None))
+
+    for i in sorted(indicators, key=indicator_key):
+        nodes.append(Node(iri(i["iri"]))
+                     .add("a", "skos:Concept", "lg:SDGIndicator")
+                     .add("skos:prefLabel", literal(i["label_fr"], "fr"), literal(i["label_en"], "en"))
+                     .add("skos:definition", literal(i["description_fr"], "fr"), literal(i["description_en"], "en"))
+                     .add("skos:notation", *[literal(c) for c in sorted(i["code"].split(), key=code_key)])
+                     .add("skos:inScheme", scheme)
+                     .add("skos:broader", *[iri(x) for x in sorted(i["target_iris"].split(),
+                                                                   key=lambda x: code_key(sdg_code(x)))]))
+    return nodes
+
+
+# --------------------------------------------------------------------------
+# territories.ttl
+# --------------------------------------------------------------------------
+
+
+def source_text(text: str) -> str:
+    """dct:source of a record read from a file or data set rather than a page: a plain literal."""
+    return literal(text)
+
+
+def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
+    actors = {r["entity"]: r for r in read_tsv(ref / "actors-identifiers.tsv",
+                                               ["entity", "name_official", "siren", "insee_code", "other_codes",
+                                                "source", "notes"])}
+    communes = read_tsv(ref / "epci-member-communes.tsv",
+                        ["epci_siren", "epci_name", "commune_insee", "commune_name", "ptot_2025", "source"])
+    qpvs = read_tsv(ref / "qpv-artois.tsv",
+                    ["code_qpv_2024", "name", "commune_insee_codes", "commune_names", "epci_siren", "epci_name",
+                     "inter_epci", "source", "notes"])
+    seed_path = seed_dir / SEED_FILE
+    if not seed_path.is_file():
+        raise DataError(f"missing seed page: {seed_path}")
+    seed_text = " ".join(seed_path.read_text(encoding="utf-8").split())
+
+    seed = iri(SEED_PAGE)
+    t_region, t_dep, t_pole = iri("territory/region/32"), iri("territory/departement/62"), \
+        iri("territory/pole-metropolitain/artois")
+
+    region = actors["Région Hauts-de-France"]
+    dep = actors["Département du Pas-de-Calais"]
+    if (region["insee_code"], dep["insee_code"]) != ("32", "62"):
+        raise DataError("actors-identifiers.tsv: unexpected INSEE codes of the region or département")
+    nodes = [
+        Node(t_region).add("a", "lg:Region")
+        .add("schema:name", literal("Hauts-de-France", "fr"))
+        .add("dct:identifier", literal(region["insee_code"]))
+        .add("dct:source", source_text(f"public code tables (INSEE region code {region['insee_code']}; "
+                                       f"SIREN of the Région {region['siren']})")),
+        Node(t_dep).add("a", "lg:Departement")
+        .add("schema:name", literal("Pas-de-Calais", "fr"))
+        .add("dct:identifier", literal(dep["insee_code"]))
+        .add("schema:containedInPlace", t_region)
+        .add("dct:source", source_text(f"public code tables (INSEE département code {dep['insee_code']}; "
+                                       f"SIREN of the Département {dep['siren']})")),
+        Node(t_pole).add("a", "lg:PoleMetropolitain")
+        .add("schema:name", literal(actors["PMA"]["name_official"], "fr"))
+        .add("schema:containedInPlace", t_dep)
+        .add("dct:source", seed),
+    ]
+
+    # communes, by EPCI
+    commune_by_insee = {}
+    communes_of_epci = defaultdict(list)
+    for c in communes:
+        if not re.fullmatch(r"\d{5}|2[AB]\d{3}", c["commune_insee"]):
+            raise DataError(f"epci-member-communes.tsv: bad INSEE code {c['commune_insee']}")
+        if c["commune_insee"] in commune_by_insee:
+            raise DataError(f"epci-member-communes.tsv: duplicate commune {c['commune_insee']}")
+        if not c["ptot_2025"].isdigit():
+            raise DataError(f"epci-member-communes.tsv: bad population for {c['commune_insee']}")
+        commune_by_insee[c["commune_insee"]] = c
+        communes_of_epci[c["epci_siren"]].append(c)
+
+    # QPV (2024 geography) and the EPCIs they touch
+    qpvs_of_epci = defaultdict(set)
+    qpv_communes = {}
+    for q in qpvs:
+        codes = q["commune_insee_codes"].split(";")
+        names = q["commune_names"].split(";")
+        if len(codes) != len(names):
+            raise DataError(f"qpv-artois.tsv: {q['code_qpv_2024']}: communes and names do not pair up")
+        kept = []
+        for code, name in zip(codes, names):
+            c = commune_by_insee.get(code)
+            if c is None:
+                warn(f"QPV {q['code_qpv_2024']}: commune {code} {name} is not among the member communes; "
+                     "link left out")
+                continue
+            if c["commune_name"] != name:
+                warn(f"QPV {q['code_qpv_2024']}: commune {code} named {name!r} here, {c['commune_name']!r} in "
+                     "epci-member-communes.tsv")
+            kept.append(code)
+            qpvs_of_epci[c["epci_siren"]].add(q["code_qpv_2024"])
+        qpv_communes[q["code_qpv_2024"]] = sorted(set(kept))
+        touched = sorted({commune_by_insee[c]["epci_siren"] for c in kept})
+        if touched != sorted(q["epci_siren"].split(";")):
+            warn(f"QPV {q['code_qpv_2024']}: epci_siren {q['epci_siren']} but its communes are in {touched}")
+        if (q["inter_epci"] == "yes") != (len(touched) > 1):
+            warn(f"QPV {q['code_qpv_2024']}: inter_epci={q['inter_epci']} but its communes are in {touched}")
+    qpv_sources = sorted({q["source"] for q in qpvs})
+
+    # EPCIs, with their populations, QPV counts and contrats de ville
+    epci_nodes, commune_nodes, contract_nodes = [], [], []
+    for key, org_slug, count_2015, seed_sentence in EPCIS:
+        a = actors[key]
+        siren = a["siren"]
+        members = communes_of_epci.get(siren, [])
+        if not members:
+            raise DataError(f"EPCI {key} ({siren}) has no member communes")
+        names = {c["epci_name"] for c in members}
+        if names != {a["name_official"]}:
+            warn(f"EPCI {siren}: name {a['name_official']!r} in actors-identifiers.tsv, {sorted(names)} in "
+                 "epci-member-communes.tsv")
+        population = sum(int(c["ptot_2025"]) for c in members)
+        stated = re.search(r"total pop 2025 = ([\d ]+\d)", a["notes"])
+        if stated and int(stated.group(1).replace(" ", "")) != population:
+            raise DataError(f"EPCI {siren}: member populations sum to {population}, notes say {stated.group(1)}")
+        stated_n = re.search(r"(\d+) member communes", a["notes"])
+        if stated_n and int(stated_n.group(1)) != len(members):
+            raise DataError(f"EPCI {siren}: {len(members)} member communes, notes say {stated_n.group(1)}")
+        if seed_sentence not in seed_text:
+            raise DataError(f"seed page: {seed_sentence!r} not found")
+        t_epci = iri(f"territory/epci/{siren}")
+        count_2024 = len(qpvs_of_epci[siren])
+        epci_nodes.append(
+            Node(t_epci).add("a", "lg:EPCI")
+            .add("schema:name", literal(a["name_official"], "fr"))
+            .add("dct:identifier", literal(siren))
+            .add("schema:containedInPlace", t_pole)
+            .add("lg:population", integer(population))
+            .add("lg:populationYear", literal("2025", datatype="xsd:gYear"))
+            .add("lg:qpvCount", Node()
+                 .add("a", "lg:QpvCount")
+                 .add("rdf:value", integer(count_2015))
+                 .add("lg:qpvGeography", literal("2015"))
+                 .add("dct:source", seed))
+            .add("lg:qpvCount", Node()
+                 .add("a", "lg:QpvCount")
+                 .add("rdf:value", integer(count_2024))
+                 .add("lg:qpvGeography", literal("2024"))
+                 .add("skos:note",
+                      literal("Nombre calculé : QPV de la géographie 2024 dont au moins une commune est membre de "
+                              "l'EPCI (un QPV à cheval sur deux EPCI compte pour chacun).", "fr"),
+                      literal("Computed count: QPV of the 2024 geography with at least one commune in the EPCI "
+                              "(a QPV straddling two EPCIs counts for each).", "en"))
+                 .add("dct:source", *[source_text(s) for s in qpv_sources]))
+            .add("dct:source", seed, *[source_text(x) for x in sorted({c["source"] for c in members})])
+            .add("skos:note", literal("lg:population is the sum of the member communes' 2025 populations.", "en")))
+
+        # contrats de ville (2015 generation) piloted by this EPCI, or by its predecessors
+        own = re.findall(r"\bCV\d+\b", a["other_codes"])
+        predecessors = re.findall(r'\b(CV\d+) "([^"]+)" \((?:codgeo )?(\d+)\)', a["notes"])
+        if len(predecessors) != len(set(re.findall(r"\bCV\d+\b", a["notes"]))):
+            raise DataError(f"actors-identifiers.tsv: {key}: could not read every contrat de ville of the notes")
+        for code in own:
+            contract_nodes.append(
+                Node(iri(f"contrat-de-ville/{code}")).add("a", "lg:ContratDeVille")
+                .add("schema:name", literal(f"Contrat de ville de la {a['name_official']}", "fr"))
+                .add("dct:identifier", literal(code))
+                .add("lg:pilotedBy", iri(f"org/{org_slug}"))
+                .add("dct:spatial", t_epci)
+                .add("lg:qpvGeography", literal("2015"))
+                .add("dct:source", source_text("ANCT, contrats de ville data (2015 generation), code " + code)))
+        for code, signatory, signatory_code in predecessors:
+            contract_nodes.append(
+                Node(iri(f"contrat-de-ville/{code}")).add("a", "lg:ContratDeVille")
+                .add("schema:name", literal(f"Contrat de ville de la {signatory}", "fr"))
+                .add("dct:identifier", literal(code))
+                .add("lg:pilotedBy", iri(f"org/{org_slug}"))
+                .add("dct:spatial", t_epci)
+                .add("lg:qpvGeography", literal("2015"))
+                .add("skos:note",
+                     literal(f"Signé par la {signatory} (code {signatory_code}), fusionnée depuis dans la "
+                             f"{a['name_official']} : le pilote indiqué est l'EPCI successeur, et le territoire "
+                             f"du contrat n'est qu'une partie de celui de l'EPCI actuel.", "fr"),
+                     literal(f"Signed by the {signatory} (code {signatory_code}), since merged into the "
+                             f"{a['name_official']}: the pilot given is the successor EPCI, and the contract "
+                             f"covered only part of today's EPCI territory.", "en"))
+                .add("dct:source",
+                     source_text("ANCT ci-ville data, contrats de ville (2015 generation), code " + code)))
+        if not own and not predecessors:
+            warn(f"EPCI {key}: no contrat de ville code found")
+
+        for c in sorted(members, key=lambda r: r["commune_insee"]):
+            commune_nodes.append(
+                Node(iri(f"territory/commune/{c['commune_insee']}")).add("a", "lg:Commune")
+                .add("schema:name", literal(c["commune_name"], "fr"))
+                .add("dct:identifier", literal(c["commune_insee"]))
+                .add("schema:containedInPlace", t_epci)
+                .add("lg:population", integer(int(c["ptot_2025"])))
+                .add("lg:populationYear", literal("2025", datatype="xsd:gYear"))
+                .add("dct:source", source_text(c["source"])))
+
+    known_epcis = {actors[k]["siren"] for k, *_ in EPCIS}
+    for siren in sorted(set(communes_of_epci) - known_epcis):
+        warn(f"epci-member-communes.tsv: EPCI {siren} is not one of the three agglomerations; left out")
+
+    qpv_nodes = []
+    for q in sorted(qpvs, key=lambda r: r["code_qpv_2024"]):
+        code = q["code_qpv_2024"]
+        node = (Node(iri(f"territory/qpv/{code}")).add("a", "lg:QPV")
+                .add("schema:name", literal(q["name"], "fr"))
+                .add("dct:identifier", literal(code))
+                .add("lg:qpvGeography", literal("2024"))
+                .add("schema:containedInPlace", *[iri(f"territory/commune/{c}") for c in qpv_communes[code]]))
+        if q["inter_epci"] == "yes":
+            epci_names = " ; ".join(q["epci_name"].split(";"))
+            node.add("skos:note",
+                     literal(f"QPV à cheval sur plusieurs EPCI (par ses communes) : {epci_names}. La liste "
+                             "officielle (listeqp2024-cog2024.csv, colonne siren_epci) ne donne qu'un EPCI "
+                             "pilote, non vérifié ici.", "fr"),
+                     literal(f"QPV straddling several EPCIs (through its communes): {', '.join(q['epci_name'].split(';'))}. "
+                             "The official list (listeqp2024-cog2024.csv, column siren_epci) gives a single "
+                             "pilot EPCI, not checked here.", "en"))
+        node.add("dct:source", source_text(q["source"]))
+        qpv_nodes.append(node)
+
+    epci_nodes.sort(key=lambda n: n.subject)
+    commune_nodes.sort(key=lambda n: n.subject)
+    contract_nodes.sort(key=lambda n: n.subject)
+    return nodes + epci_nodes + commune_nodes + qpv_nodes + contract_nodes
+
+
+# --------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("reference_dir", nargs="?", type=Path,
+                        default=REPO_ROOT.parent / "shared" / "reference",
+                        help="folder of the reference TSV files (default: ../shared/reference of the repository)")
+    parser.add_argument("output_dir", nargs="?", type=Path, default=REPO_ROOT / "data",
+                        help="folder to write sdg.ttl and territories.ttl into (default: data/ of the repository)")
+    parser.add_argument("--seed-dir", type=Path, default=None,
+                        help="folder of the seed page (default: REFERENCE_DIR/../seed)")
+    args = parser.parse_args(argv)
+    ref = args.reference_dir
+    seed_dir = args.seed_dir or ref.parent / "seed"
+    try:
+        sdg_nodes = build_sdg(ref)
+        territory_nodes = build_territories(ref, seed_dir)
+    except DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+    out = args.output_dir
+    write_turtle(out / "sdg.ttl",
+                 header_lines("the UN Sustainable Development Goals (goals, targets, indicators) as SKOS",
+                              "graph/sdg", ["sdg-goals.tsv", "sdg-targets.tsv", "sdg-indicators.tsv"]),
+                 sdg_nodes)
+    write_turtle(out / "territories.ttl",
+                 header_lines("territories of the Pôle métropolitain de l'Artois (EPCI, communes, QPV) "
+                              "and contrats de ville",
+                              "graph/territories",
+                              ["epci-member-communes.tsv", "qpv-artois.tsv", "actors-identifiers.tsv",
+                               f"../seed/{SEED_FILE} (QPV counts, 2015 geography)"]),
+                 territory_nodes)
+    print(f"wrote {out / 'sdg.ttl'} ({len(sdg_nodes)} resources) and "
+          f"{out / 'territories.ttl'} ({len(territory_nodes)} resources)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
