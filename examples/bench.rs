@@ -1,0 +1,259 @@
+//! Benchmarks of labgraph beside raw Oxigraph, in the same run (see BENCHMARKS.md).
+//!
+//! ```text
+//! cargo run --release --example bench -- generate --triples 1000000 --out /tmp/gen-1m.nt
+//! cargo run --release --example bench -- import --file /tmp/gen-1m.nt --runs 3
+//! cargo run --release --example bench -- queries --file /tmp/gen-1m.nt --runs 50
+//! ```
+//!
+//! `import` times the real `labgraph import` command and a process running Oxigraph's
+//! own bulk loader on the same file, alternately, each on a fresh store, and reports wall
+//! time and peak resident memory (from `wait4`). `queries` loads the bundled data (and a
+//! generated file) into one store, then times every named query with its example
+//! parameters through labgraph's query path and through Oxigraph's `SparqlEvaluator`
+//! directly on the same store, alternately.
+
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use labgraph::config::BaseIri;
+use labgraph::store::GraphStore;
+use labgraph::{queries, synthetic, vocab};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::NamedNode;
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::store::Store;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
+    match args.first().map(String::as_str) {
+        Some("generate") => {
+            let triples: usize = flag("--triples")
+                .expect("--triples N")
+                .replace('_', "")
+                .parse()
+                .unwrap();
+            let out = PathBuf::from(flag("--out").expect("--out FILE"));
+            let file = BufWriter::new(std::fs::File::create(&out).unwrap());
+            let start = Instant::now();
+            let n = synthetic::generate(triples, &base, file).unwrap();
+            println!(
+                "{n} triples written to {} in {:.1} s",
+                out.display(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+        Some("raw-load") => {
+            // Child process: Oxigraph's bulk loader alone, as `oxigraph load` runs it.
+            let (file, store) = (PathBuf::from(&args[1]), PathBuf::from(&args[2]));
+            let store = Store::open(store).unwrap();
+            let mut loader = store.bulk_loader();
+            let graph = NamedNode::new(format!("{}graph/bench", vocab::DEFAULT_BASE_IRI)).unwrap();
+            loader
+                .load_from_reader(
+                    RdfParser::from_format(RdfFormat::NTriples).with_default_graph(graph),
+                    std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(file).unwrap()),
+                )
+                .unwrap();
+            loader.commit().unwrap();
+        }
+        Some("import") => import(
+            Path::new(&flag("--file").expect("--file FILE")),
+            runs(&flag("--runs"), 3),
+        ),
+        Some("queries") => query_latencies(
+            flag("--file").map(PathBuf::from),
+            runs(&flag("--runs"), 50),
+            &base,
+        ),
+        _ => eprintln!(
+            "usage: bench generate --triples N --out FILE | import --file FILE [--runs N] | queries [--file FILE] [--runs N]"
+        ),
+    }
+}
+
+fn runs(value: &Option<String>, default: usize) -> usize {
+    value.as_deref().map_or(default, |v| v.parse().unwrap())
+}
+
+/// Runs a command, returning its wall time and peak resident memory in MiB.
+fn measure(command: &mut Command) -> (Duration, f64) {
+    let start = Instant::now();
+    // wait4 below reaps the child (and gives its resource usage), which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    let child = command.spawn().expect("the command starts");
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child's pid, with valid pointers to locals.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    assert!(
+        pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed"
+    );
+    (elapsed, usage.ru_maxrss as f64 / 1024.0)
+}
+
+fn import(file: &Path, runs: usize) {
+    let exe = std::env::current_exe().unwrap();
+    let labgraph = exe.parent().unwrap().parent().unwrap().join("labgraph");
+    assert!(
+        labgraph.exists(),
+        "build the binary first: cargo build --release"
+    );
+    let size = std::fs::metadata(file).unwrap().len();
+    println!(
+        "file: {} ({:.1} MiB)",
+        file.display(),
+        size as f64 / 1048576.0
+    );
+    let (mut ours, mut raw) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let dir = tempfile::tempdir().unwrap();
+        let (raw_store, our_store) = (dir.path().join("raw"), dir.path().join("labgraph"));
+        // labgraph's store already holds the bundled data, as in real use.
+        measure(
+            Command::new(&labgraph)
+                .arg("--store")
+                .arg(&our_store)
+                .arg("graphs")
+                .stdout(std::process::Stdio::null()),
+        );
+        let r = measure(Command::new(&exe).arg("raw-load").arg(file).arg(&raw_store));
+        let o = measure(
+            Command::new(&labgraph)
+                .arg("--store")
+                .arg(&our_store)
+                .arg("import")
+                .arg(file)
+                .arg("--graph")
+                .arg("graph/bench")
+                .stdout(std::process::Stdio::null()),
+        );
+        println!(
+            "run {run}: oxigraph bulk loader {:.2} s, {:.0} MiB peak | labgraph import {:.2} s, {:.0} MiB peak",
+            r.0.as_secs_f64(),
+            r.1,
+            o.0.as_secs_f64(),
+            o.1
+        );
+        raw.push(r);
+        ours.push(o);
+    }
+    let median = |v: &mut Vec<(Duration, f64)>| {
+        v.sort_by_key(|x| x.0);
+        v[v.len() / 2]
+    };
+    let (r, o) = (median(&mut raw), median(&mut ours));
+    println!(
+        "median: oxigraph {:.2} s ({:.0} MiB) | labgraph {:.2} s ({:.0} MiB) | ratio {:.2}",
+        r.0.as_secs_f64(),
+        r.1,
+        o.0.as_secs_f64(),
+        o.1,
+        o.0.as_secs_f64() / r.0.as_secs_f64()
+    );
+}
+
+fn query_latencies(file: Option<PathBuf>, runs: usize, base: &BaseIri) {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = Store::open(dir.path()).unwrap();
+    let store =
+        GraphStore::from_oxigraph(raw.clone(), dir.path().to_owned(), base.clone()).unwrap();
+    if let Some(file) = &file {
+        let source =
+            labgraph::import::plan(std::slice::from_ref(file), None, Some("graph/bench"), base)
+                .unwrap();
+        store.bulk_load(&source, |_| {}).unwrap();
+    }
+    let total: usize = store.graphs().unwrap().iter().map(|g| g.triples).sum();
+    println!(
+        "store: {total} triples ({}), {runs} runs per query, alternating",
+        file.map_or("bundled data".into(), |f| format!(
+            "bundled data + {}",
+            f.display()
+        ))
+    );
+    println!(
+        "| query | rows | labgraph median | labgraph p95 | oxigraph median | oxigraph p95 | ratio (median) |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for query in queries::all().unwrap() {
+        let bindings = query.bindings(&query.example, base).unwrap();
+        let ours = || {
+            let prepared = store.prepare(query.text).unwrap();
+            drain(store.evaluate(prepared, bindings.clone()).unwrap())
+        };
+        let theirs = || {
+            let mut prepared = SparqlEvaluator::new()
+                .with_base_iri(base.as_str())
+                .unwrap()
+                .parse_query(query.text)
+                .unwrap();
+            prepared.dataset_mut().set_default_graph_as_union();
+            for (v, t) in bindings.clone() {
+                prepared = prepared.substitute_variable(v, t);
+            }
+            drain(prepared.on_store(&raw).execute().unwrap())
+        };
+        let rows = ours();
+        assert_eq!(
+            rows,
+            theirs(),
+            "{}: both paths give the same number of rows",
+            query.name
+        );
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            a.push(time(&ours));
+            b.push(time(&theirs));
+        }
+        let (am, ap, bm, bp) = (
+            pct(&mut a, 50),
+            pct(&mut a, 95),
+            pct(&mut b, 50),
+            pct(&mut b, 95),
+        );
+        println!(
+            "| {} | {rows} | {} | {} | {} | {} | {:.2} |",
+            query.name,
+            ms(am),
+            ms(ap),
+            ms(bm),
+            ms(bp),
+            am.as_secs_f64() / bm.as_secs_f64()
+        );
+    }
+}
+
+fn drain(results: QueryResults<'static>) -> usize {
+    match results {
+        QueryResults::Solutions(s) => s.inspect(|r| assert!(r.is_ok(), "{r:?}")).count(),
+        QueryResults::Boolean(_) => 1,
+        QueryResults::Graph(g) => g.inspect(|r| assert!(r.is_ok(), "{r:?}")).count(),
+    }
+}
+
+fn time(f: &impl Fn() -> usize) -> Duration {
+    let start = Instant::now();
+    std::hint::black_box(f());
+    start.elapsed()
+}
+
+fn pct(v: &mut [Duration], p: usize) -> Duration {
+    v.sort();
+    v[((v.len() - 1) * p).div_ceil(100)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,175 @@
+//! The command line, declared with clap. The doc comments here are the `--help` text;
+//! checking the values is `config.rs`'s job.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::format::{Output, Rdf};
+
+/// labgraph — the référentiel of the Lab des transitions (IREV) as linked data.
+///
+/// Seminars, people, institutions, territories (EPCI, communes, QPV), transition themes,
+/// resources and Politique de la ville actions, related to the UN Sustainable Development
+/// Goals (ODD), in an embedded Oxigraph store. The first use of an empty store loads the
+/// bundled ontology and data, so every command works at once.
+///
+/// Exit codes: 0 success, 1 failure, 2 bad usage.
+#[derive(Debug, Parser)]
+#[command(
+    name = "labgraph",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Folder of the embedded store (created, and filled with the bundled data, on first use).
+    #[arg(
+        long,
+        global = true,
+        env = "LABGRAPH_STORE",
+        default_value = "labgraph-store",
+        value_name = "DIR"
+    )]
+    pub store: PathBuf,
+
+    /// Base IRI under which instances are minted; relative IRIs in the bundled data, in
+    /// imported files and in --graph resolve against it.
+    #[arg(long, global = true, env = "LABGRAPH_BASE_IRI", value_name = "IRI")]
+    pub base_iri: Option<String>,
+
+    /// Print progress and timings on standard error (-vv for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import RDF files, each into its own named graph, in one atomic write.
+    ///
+    /// Formats: Turtle (.ttl), TriG (.trig), N-Triples (.nt), N-Quads (.nq), RDF/XML (.rdf,
+    /// .owl, .xml) and JSON-LD (.jsonld, .json), from the extension or --format. Each file's
+    /// triples go to the graph <BASE>graph/<file name without extension>, or to --graph.
+    /// Named graphs inside a TriG, N-Quads or JSON-LD file keep their names. Re-importing a
+    /// file replaces its graphs. On any error nothing is written, and the message names the
+    /// file, line and column.
+    ///
+    /// Example: labgraph import seminar-lille-2023.ttl actions-2023.nt
+    Import(ImportArgs),
+
+    /// Export the store (TriG by default) or one graph (Turtle by default).
+    ///
+    /// Example: labgraph export --graph graph/sdg -o sdg.ttl
+    Export(ExportArgs),
+
+    /// Run a SPARQL query: a query text, a .rq file, or the name of a query of queries/.
+    ///
+    /// The default graph is the union of all named graphs. Results print as a table; use
+    /// --format for JSON, CSV, TSV, XML (SELECT, ASK) or an RDF format (CONSTRUCT,
+    /// DESCRIBE). Named queries take their variables as --param NAME=VALUE; --list shows
+    /// them with their parameters.
+    ///
+    /// Examples:
+    ///   labgraph query seminar-speakers
+    ///   labgraph query goal-actions --param goal=http://metadata.un.org/sdg/11
+    ///   labgraph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format csv
+    Query(QueryArgs),
+
+    /// List the named graphs with their triple counts and where they came from.
+    Graphs,
+
+    /// Check files against the SHACL shapes of ontology/, together with what they reference
+    /// in the store, without writing anything. Exits 1 when a shape is violated.
+    ///
+    /// Example: labgraph validate new-seminar.ttl
+    Validate(ValidateArgs),
+
+    /// Write a consistent copy of the store into a new folder, which --store can open.
+    ///
+    /// Example: labgraph backup /var/backups/labgraph-2026-11-25
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files to import; '-' reads standard input (then --format is required).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Format of the files, when their extension does not say it.
+    #[arg(long, value_enum)]
+    pub format: Option<Rdf>,
+
+    /// Named graph for the triples (only with a single file); relative IRIs resolve
+    /// against the base IRI.
+    #[arg(long, value_name = "IRI")]
+    pub graph: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Export only this named graph (relative IRIs resolve against the base IRI).
+    #[arg(long, value_name = "IRI")]
+    pub graph: Option<String>,
+
+    /// Output format; by default the extension of --output, else TriG for the store and
+    /// Turtle for a graph.
+    #[arg(long, value_enum)]
+    pub format: Option<Rdf>,
+
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A SPARQL query, a path to a .rq file, or the name of a query of queries/.
+    #[arg(required_unless_present = "list", value_name = "QUERY")]
+    pub query: Option<String>,
+
+    /// A value for a variable of the query, as NAME=VALUE (repeatable). Relative IRIs
+    /// resolve against the base IRI.
+    #[arg(short, long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<Output>,
+
+    /// List the named queries and their parameters.
+    #[arg(long, conflicts_with = "query")]
+    pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files to check; '-' reads standard input (then --format is required).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Format of the files, when their extension does not say it.
+    #[arg(long, value_enum)]
+    pub format: Option<Rdf>,
+
+    /// The graph the file would be imported into (only with a single file).
+    #[arg(long, value_name = "IRI")]
+    pub graph: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Folder to create for the copy; it must not exist yet.
+    #[arg(value_name = "DIR")]
+    pub target: PathBuf,
+}

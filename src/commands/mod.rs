@@ -1,0 +1,39 @@
+//! One file per subcommand. Each takes its parsed arguments and the checked settings,
+//! does its work through the library, and writes to standard output.
+
+mod backup;
+mod export;
+mod graphs;
+mod import;
+mod query;
+mod validate;
+
+use crate::cli::{Cli, Command};
+use crate::config::Settings;
+use crate::error::Result;
+use crate::store::GraphStore;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::from_flags(&cli.global)?;
+    let open = || GraphStore::open(&settings);
+    match cli.command {
+        Command::Import(args) => import::run(&open()?, &args),
+        Command::Export(args) => export::run(&open()?, &args),
+        Command::Query(args) => query::run(&settings, open, &args),
+        Command::Graphs => graphs::run(&open()?),
+        Command::Validate(args) => validate::run(&open()?, &args),
+        Command::Backup(args) => backup::run(&open()?, &args),
+    }
+}
+
+/// Writes a string to standard output, mapping a closed pipe to an I/O error.
+fn print(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| crate::error::Error::Io {
+            path: "standard output".into(),
+            source: e,
+        })
+}

@@ -1,0 +1,76 @@
+//! The library error type. Every message names the offending input — file, line, column,
+//! IRI or flag — in one sentence, so the command line can print it as it is.
+
+use std::path::PathBuf;
+
+/// Where an input came from, as shown in messages: a path, or standard input.
+pub type SourceName = String;
+
+/// Errors of the labgraph library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad usage that the argument parser could not see (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+
+    /// A syntax error in an RDF source, with its position when the parser knows it.
+    #[error("{source_name}{}: {message}", position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+    Syntax {
+        source_name: SourceName,
+        /// 1-based line and column.
+        position: Option<(u64, u64)>,
+        message: String,
+    },
+
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A malformed IRI given by the user.
+    #[error("'{iri}' is not a valid IRI: {message}")]
+    Iri { iri: String, message: String },
+
+    /// A SPARQL query that does not parse, or fails while it runs.
+    #[error("{context}: {message}")]
+    Query { context: String, message: String },
+
+    /// A named query that does not exist.
+    #[error("no named query '{name}'; the named queries are: {available}")]
+    UnknownQuery { name: String, available: String },
+
+    /// A parameter value that does not fit its declared type.
+    #[error("parameter '{name}' of query '{query}': {message}")]
+    Parameter {
+        query: String,
+        name: String,
+        message: String,
+    },
+
+    /// The SHACL engine could not read the shapes or run.
+    #[error("SHACL validation could not run: {0}")]
+    Shacl(String),
+
+    /// The store failed (RocksDB, corruption, lock held by another process…).
+    #[error("store {}: {message}", path.display())]
+    Store { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// The process exit code this error maps to: 2 for bad usage, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_)
+            | Error::UnknownQuery { .. }
+            | Error::Parameter { .. }
+            | Error::Iri { .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Shorthand for results of this library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

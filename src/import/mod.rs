@@ -1,0 +1,199 @@
+//! Reading sources: which files, in which format, into which named graph, and parsing them
+//! into quads with errors that name the file, line and column.
+//!
+//! Parsing is done before the store is touched, so a malformed file never starts a write.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use oxigraph::io::{RdfParseError, RdfParser};
+use oxigraph::model::{GraphName, NamedNode, Quad};
+
+use crate::config::BaseIri;
+use crate::error::{Error, Result};
+use crate::format::{self, Rdf};
+
+/// Where a source's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+    /// A file embedded in the binary (the bundled ontology and data).
+    Bundled(&'static str),
+}
+
+/// A source to read: its name for messages, format and target graph.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The name shown in messages and recorded as `dct:source`.
+    pub name: String,
+    pub input: Input,
+    pub format: Rdf,
+    /// The graph that receives the source's default-graph triples.
+    pub graph: NamedNode,
+}
+
+/// A parsed source: its quads, and every named graph it writes.
+#[derive(Debug)]
+pub struct Parsed {
+    pub source: Source,
+    pub quads: Vec<Quad>,
+    pub graphs: BTreeSet<NamedNode>,
+}
+
+/// Turns command-line file arguments into sources, checking formats and graph names.
+pub fn plan(
+    files: &[PathBuf],
+    format: Option<Rdf>,
+    graph: Option<&str>,
+    base: &BaseIri,
+) -> Result<Vec<Source>> {
+    if graph.is_some() && files.len() > 1 {
+        return Err(Error::Usage(
+            "--graph names one graph, so it takes a single file; import the others without it"
+                .into(),
+        ));
+    }
+    let explicit_graph = graph.map(|g| base.resolve(g)).transpose()?;
+    let mut seen = BTreeSet::new();
+    files
+        .iter()
+        .map(|path| {
+            let (input, name, format) = if path == Path::new("-") {
+                let format = format.ok_or_else(|| Error::Usage("reading standard input ('-') needs --format".into()))?;
+                (Input::Stdin, "standard input".to_owned(), format)
+            } else {
+                (Input::Path(path.clone()), path.display().to_string(), format::rdf_for(path, format)?)
+            };
+            let graph = match &explicit_graph {
+                Some(g) => g.clone(),
+                None => {
+                    let stem = match &input {
+                        Input::Path(p) => p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                        _ => {
+                            return Err(Error::Usage(
+                                "standard input has no file name to name its graph after; use --graph".into(),
+                            ));
+                        }
+                    };
+                    base.graph_for_stem(&stem)?
+                }
+            };
+            if !seen.insert(graph.clone()) {
+                return Err(Error::Usage(format!(
+                    "two files would go to the same graph <{graph}>; rename one or import it separately with --graph"
+                )));
+            }
+            Ok(Source { name, input, format, graph })
+        })
+        .collect()
+}
+
+/// The sources of a fresh store: the bundled ontology and data files.
+pub fn bundled(base: &BaseIri) -> Result<Vec<Source>> {
+    crate::bundled::graphs()
+        .map(|(path, text)| {
+            let stem = Path::new(path)
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy();
+            Ok(Source {
+                name: path.to_owned(),
+                input: Input::Bundled(text),
+                format: Rdf::Turtle,
+                graph: base.graph_for_stem(&stem)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads and parses a source. Relative IRIs resolve against the base IRI; triples of the
+/// default graph go to the source's graph.
+pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
+    let bytes = read(&source)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::Syntax {
+            source_name: source.name.clone(),
+            position: None,
+            message: "the file is empty: there is nothing to import".into(),
+        });
+    }
+    let parser = RdfParser::from_format(source.format.oxigraph())
+        .with_base_iri(base.as_str())
+        .map_err(|e| Error::Iri {
+            iri: base.as_str().to_owned(),
+            message: e.to_string(),
+        })?
+        .with_default_graph(source.graph.clone());
+    let mut quads = Vec::new();
+    let mut graphs = BTreeSet::from([source.graph.clone()]);
+    for quad in parser.for_slice(&bytes) {
+        let quad = quad.map_err(|e| syntax_error(&source.name, e.into()))?;
+        match &quad.graph_name {
+            GraphName::NamedNode(g) => {
+                graphs.insert(g.clone());
+            }
+            GraphName::BlankNode(_) => {
+                return Err(Error::Syntax {
+                    source_name: source.name.clone(),
+                    position: None,
+                    message: "a graph named by a blank node cannot be replaced on re-import; name it with an IRI".into(),
+                });
+            }
+            GraphName::DefaultGraph => {}
+        }
+        quads.push(quad);
+    }
+    Ok(Parsed {
+        source,
+        quads,
+        graphs,
+    })
+}
+
+fn read(source: &Source) -> Result<Vec<u8>> {
+    match &source.input {
+        Input::Path(path) => std::fs::read(path).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: e,
+        }),
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::Io {
+                    path: PathBuf::from("-"),
+                    source: e,
+                })?;
+            Ok(bytes)
+        }
+        Input::Bundled(text) => Ok(text.as_bytes().to_vec()),
+    }
+}
+
+/// Turns a parser error into one naming the source and the 1-based line and column.
+pub fn syntax_error(source_name: &str, error: RdfParseError) -> Error {
+    match error {
+        RdfParseError::Syntax(e) => Error::Syntax {
+            source_name: source_name.to_owned(),
+            position: e.location().map(|l| (l.start.line + 1, l.start.column + 1)),
+            message: without_position(&e.to_string()).to_owned(),
+        },
+        RdfParseError::Io(e) => Error::Io {
+            path: PathBuf::from(source_name),
+            source: e,
+        },
+    }
+}
+
+/// Oxttl's messages start with "Parser error at line L column C: "; the position is
+/// already in our own prefix, so keep only what follows.
+fn without_position(message: &str) -> &str {
+    match message.strip_prefix("Parser error at ") {
+        Some(rest) => rest.split_once(": ").map_or(message, |(_, m)| m),
+        None => message,
+    }
+}

@@ -1,0 +1,24 @@
+//! labgraph publishes the référentiel of the *Lab des transitions* of the IREV (the
+//! Politique de la ville resource centre of Hauts-de-France) as linked data: seminars,
+//! people, institutions, territories, transition themes, resources and Politique de la
+//! ville actions, related to the UN Sustainable Development Goals, in an embedded
+//! Oxigraph store.
+//!
+//! The library holds all the logic; `main.rs` only parses the command line and maps
+//! errors to exit codes, so tests call the library without a process.
+
+pub mod bundled;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod format;
+pub mod import;
+pub mod queries;
+pub mod render;
+pub mod shacl;
+pub mod store;
+pub mod synthetic;
+pub mod vocab;
+
+pub use error::{Error, Result};

@@ -1,0 +1,167 @@
+//! SHACL validation with rudof's `shacl` crate (SHACL Core, native in-memory engine).
+//!
+//! The engine validates an in-memory graph: the caller hands it the triples to check
+//! (a file's, together with what they reference in the store). The findings keep the
+//! shapes' French and English messages so that an administrator can read the report.
+
+use std::fmt;
+
+use oxigraph::io::RdfParser;
+use oxigraph::model::Triple;
+use shacl::ir::IRSchema;
+use shacl::rdf::ShaclParser;
+use shacl::types::Severity;
+use shacl::validator::processor::{GraphValidation, ShaclProcessor};
+use shacl::validator::store::Graph;
+use shacl::validator::{ShaclConfig, ShaclValidationMode};
+
+use rudof_rdf::rdf_impl::OxigraphInMemory;
+
+use crate::error::{Error, Result};
+
+/// Compiled SHACL shapes.
+pub struct Shapes {
+    schema: IRSchema,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Violation,
+    Warning,
+    Info,
+}
+
+/// One result of a validation report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Finding {
+    pub level: Level,
+    /// The resource that fails (IRI in N-Triples form, or a blank node).
+    pub focus: String,
+    /// The property path, when the shape is a property shape.
+    pub path: Option<String>,
+    /// The offending value, when there is one.
+    pub value: Option<String>,
+    /// The shape's message in French, and in English.
+    pub message_fr: Option<String>,
+    pub message_en: Option<String>,
+    /// The SHACL constraint component that failed (`sh:MinCountConstraintComponent`…).
+    pub component: String,
+    /// The shape that holds the constraint.
+    pub shape: Option<String>,
+}
+
+/// A validation report.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    pub conforms: bool,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Number of findings at a level.
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+}
+
+impl Shapes {
+    /// The shapes of `ontology/shapes.ttl`, embedded in the binary.
+    pub fn bundled() -> Result<Self> {
+        Self::from_turtle(crate::bundled::shapes())
+    }
+
+    /// Compiles shapes written in Turtle.
+    pub fn from_turtle(turtle: &str) -> Result<Self> {
+        let triples = RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+            .for_slice(turtle)
+            .map(|q| q.map(Triple::from))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Shacl(format!("the shapes do not parse: {e}")))?;
+        let ast = ShaclParser::new(in_memory(triples)?)
+            .parse()
+            .map_err(|e| Error::Shacl(format!("the shapes are not valid SHACL: {e}")))?;
+        let schema = IRSchema::try_from(&ast)
+            .map_err(|e| Error::Shacl(format!("the shapes do not compile: {e}")))?;
+        Ok(Self { schema })
+    }
+
+    /// Validates a graph against the shapes.
+    pub fn validate(&self, triples: impl IntoIterator<Item = Triple>) -> Result<Report> {
+        let mut processor = GraphValidation::new(Graph::from(in_memory(triples)?));
+        let report = processor
+            .validate(
+                &self.schema,
+                &ShaclValidationMode::Native,
+                &ShaclConfig::default(),
+            )
+            .map_err(|e| Error::Shacl(e.to_string()))?;
+        let mut findings: Vec<Finding> = report
+            .results()
+            .iter()
+            .map(|r| {
+                let message = |lang: &str| {
+                    r.message()
+                        .iter()
+                        .find(|(l, _)| l.as_ref().is_some_and(|l| l.as_str() == lang))
+                        .or_else(|| r.message().iter().find(|(l, _)| l.is_none()))
+                        .map(|(_, m)| m.clone())
+                };
+                Finding {
+                    level: match r.severity() {
+                        Severity::Violation => Level::Violation,
+                        Severity::Warning => Level::Warning,
+                        _ => Level::Info,
+                    },
+                    focus: r.focus_node().to_string(),
+                    path: r.path().map(|p| p.to_string()),
+                    value: r.value().map(|v| v.to_string()),
+                    message_fr: message("fr"),
+                    message_en: message("en"),
+                    component: r.constraint_component().to_string(),
+                    shape: r.source().map(|s| s.to_string()),
+                }
+            })
+            .collect();
+        findings.sort_by(|a, b| (a.level, &a.focus, &a.path).cmp(&(b.level, &b.focus, &b.path)));
+        Ok(Report {
+            conforms: !findings.iter().any(|f| f.level == Level::Violation),
+            findings,
+        })
+    }
+}
+
+fn in_memory(triples: impl IntoIterator<Item = Triple>) -> Result<OxigraphInMemory> {
+    let mut graph = OxigraphInMemory::new();
+    for t in triples {
+        graph
+            .add_triple_ref(t.subject.as_ref(), t.predicate.as_ref(), t.object.as_ref())
+            .map_err(|e| Error::Shacl(e.to_string()))?;
+    }
+    Ok(graph)
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Violation => "violation",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        };
+        write!(f, "{level}: {}", self.focus)?;
+        if let Some(path) = &self.path {
+            write!(f, " {path}")?;
+        }
+        if let Some(value) = &self.value {
+            write!(f, " = {value}")?;
+        }
+        writeln!(f)?;
+        match (&self.message_fr, &self.message_en) {
+            (Some(fr), Some(en)) if fr != en => writeln!(f, "  fr: {fr}\n  en: {en}")?,
+            (Some(m), _) | (None, Some(m)) => writeln!(f, "  {m}")?,
+            (None, None) => writeln!(f, "  ({})", self.component)?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,474 @@
+//! The only module that touches Oxigraph's `Store`: opening (and filling a fresh store with
+//! the bundled data), atomic imports with their provenance, SPARQL evaluation, export,
+//! graph listing and backup.
+//!
+//! Every other module goes through [`GraphStore`], so that a remote SPARQL 1.1 store can
+//! later stand where the embedded one stands.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use oxigraph::io::{RdfParser, RdfSerializer};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{
+    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
+};
+use oxigraph::sparql::{PreparedSparqlQuery, QueryResults, SparqlEvaluator, Variable};
+use oxigraph::store::{LoaderError, Store};
+use oxsdatatypes::DateTime;
+
+use crate::config::{BaseIri, Settings};
+use crate::error::{Error, Result};
+use crate::format::Rdf;
+use crate::import::{self, Input, Parsed, Source};
+use crate::vocab::{self, dct, local, prov, schema, void};
+
+/// The embedded store, with the base IRI its instances are minted under.
+pub struct GraphStore {
+    store: Store,
+    location: PathBuf,
+    base: BaseIri,
+}
+
+/// A named graph as `labgraph graphs` lists it.
+#[derive(Debug, Clone)]
+pub struct GraphInfo {
+    pub graph: NamedOrBlankNode,
+    pub triples: usize,
+    /// `dct:source` of its last import, if labgraph imported it.
+    pub source: Option<String>,
+    /// `prov:generatedAtTime` of its last import.
+    pub loaded_at: Option<String>,
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    /// The activity recorded in the imports graph.
+    pub activity: NamedNode,
+    /// Each graph written, with its triple count after the import.
+    pub graphs: Vec<(NamedNode, usize)>,
+}
+
+impl GraphStore {
+    /// Opens (or creates) the store folder; a store with no quads at all is filled with the
+    /// bundled ontology and data first.
+    pub fn open(settings: &Settings) -> Result<Self> {
+        let store = Store::open(&settings.store_path).map_err(|e| Error::Store {
+            path: settings.store_path.clone(),
+            message: explain_open_error(&e.to_string()),
+        })?;
+        Self::with_store(store, settings.store_path.clone(), settings.base.clone())
+    }
+
+    /// Wraps an Oxigraph store opened elsewhere (benchmarks compare labgraph's query path
+    /// with Oxigraph's on one shared store); an empty one is filled with the bundled data.
+    pub fn from_oxigraph(store: Store, location: PathBuf, base: BaseIri) -> Result<Self> {
+        Self::with_store(store, location, base)
+    }
+
+    /// An in-memory store filled with the bundled data (tests and benchmarks).
+    pub fn in_memory(base: BaseIri) -> Result<Self> {
+        let store = Store::new().map_err(|e| Error::Store {
+            path: PathBuf::from("(memory)"),
+            message: e.to_string(),
+        })?;
+        Self::with_store(store, PathBuf::from("(memory)"), base)
+    }
+
+    fn with_store(store: Store, location: PathBuf, base: BaseIri) -> Result<Self> {
+        let this = Self {
+            store,
+            location,
+            base,
+        };
+        if this.store.is_empty().map_err(|e| this.storage(e))? {
+            let parsed = import::bundled(&this.base)?
+                .into_iter()
+                .map(|source| import::parse(source, &this.base))
+                .collect::<Result<Vec<_>>>()?;
+            tracing::info!("empty store: loading the {} bundled graphs", parsed.len());
+            this.replace_graphs(parsed)?;
+        }
+        Ok(this)
+    }
+
+    /// The base IRI of this deployment.
+    pub fn base(&self) -> &BaseIri {
+        &self.base
+    }
+
+    /// Replaces every graph the sources write with their content, and records the import,
+    /// in one transaction: on any error nothing is written.
+    pub fn replace_graphs(&self, parsed: Vec<Parsed>) -> Result<ImportReport> {
+        let started = now();
+        let mut transaction = self
+            .store
+            .start_transaction()
+            .map_err(|e| self.storage(e))?;
+        let mut counts = Vec::new();
+        for source in &parsed {
+            for graph in &source.graphs {
+                transaction
+                    .clear_graph(graph)
+                    .map_err(|e| self.storage(e))?;
+            }
+        }
+        for source in &parsed {
+            transaction.extend(&source.quads);
+            for graph in &source.graphs {
+                let distinct: HashSet<_> = source
+                    .quads
+                    .iter()
+                    .filter(|q| q.graph_name.as_ref() == GraphNameRef::NamedNode(graph.as_ref()))
+                    .collect();
+                counts.push((graph.clone(), distinct.len(), source.source.name.clone()));
+            }
+        }
+        let (activity, provenance) = self.provenance(&started, &counts, |g| {
+            transaction
+                .quads_for_pattern(
+                    Some(g.into()),
+                    None,
+                    None,
+                    Some(self.imports_graph().as_ref().into()),
+                )
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })?;
+        for (old, new) in provenance {
+            for quad in &old {
+                transaction.remove(quad);
+            }
+            transaction.extend(&new);
+        }
+        transaction.commit().map_err(|e| self.storage(e))?;
+        Ok(ImportReport {
+            activity,
+            graphs: counts.into_iter().map(|(g, n, _)| (g, n)).collect(),
+        })
+    }
+
+    /// Streams N-Triples files through Oxigraph's bulk loader into graphs that are empty:
+    /// nothing is written unless every file parses (the loader commits only at the end).
+    pub fn bulk_load(
+        &self,
+        sources: &[Source],
+        on_progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<ImportReport> {
+        let started = now();
+        for source in sources {
+            if source.format != Rdf::NTriples || !self.graph_is_empty(&source.graph)? {
+                return Err(Error::Usage(format!(
+                    "the bulk path takes N-Triples into empty graphs only, and <{}> is not empty",
+                    source.graph
+                )));
+            }
+        }
+        let mut loader = self.store.bulk_loader().on_progress(on_progress);
+        for source in sources {
+            let Input::Path(path) = &source.input else {
+                return Err(Error::Usage(
+                    "the bulk path reads files, not standard input".into(),
+                ));
+            };
+            let file = File::open(path).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            let parser = RdfParser::from_format(source.format.oxigraph())
+                .with_base_iri(self.base.as_str())
+                .map_err(|e| Error::Iri {
+                    iri: self.base.as_str().to_owned(),
+                    message: e.to_string(),
+                })?
+                .with_default_graph(source.graph.clone());
+            loader
+                .load_from_reader(parser, BufReader::with_capacity(1 << 20, file))
+                .map_err(|e| match e {
+                    LoaderError::Parsing(e) => import::syntax_error(&source.name, e),
+                    other => self.storage(other),
+                })?;
+        }
+        loader.commit().map_err(|e| self.storage(e))?;
+        let mut counts = Vec::new();
+        for source in sources {
+            let n = self.count(Some(source.graph.as_ref().into()))?;
+            counts.push((source.graph.clone(), n, source.name.clone()));
+        }
+        let (activity, provenance) =
+            self.provenance(&started, &counts, |_| Ok::<_, Error>(Vec::new()))?;
+        let mut transaction = self
+            .store
+            .start_transaction()
+            .map_err(|e| self.storage(e))?;
+        for (_, new) in provenance {
+            transaction.extend(&new);
+        }
+        transaction.commit().map_err(|e| self.storage(e))?;
+        Ok(ImportReport {
+            activity,
+            graphs: counts.into_iter().map(|(g, n, _)| (g, n)).collect(),
+        })
+    }
+
+    /// Whether a named graph holds no triple.
+    pub fn graph_is_empty(&self, graph: &NamedNode) -> Result<bool> {
+        Ok(self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .next()
+            .transpose()
+            .map_err(|e| self.storage(e))?
+            .is_none())
+    }
+
+    /// Parses a SPARQL query for this store: the project's prefixes are predeclared,
+    /// relative IRIs resolve against the base IRI, `SERVICE` is refused, and the default
+    /// graph is the union of the named graphs unless the query names its own dataset.
+    pub fn prepare(&self, query: &str) -> Result<PreparedSparqlQuery> {
+        let mut evaluator = SparqlEvaluator::new()
+            .without_default_http_service_handler()
+            .with_base_iri(self.base.as_str())
+            .map_err(|e| Error::Iri {
+                iri: self.base.as_str().to_owned(),
+                message: e.to_string(),
+            })?;
+        for (prefix, iri) in vocab::PREFIXES {
+            evaluator = evaluator
+                .with_prefix(*prefix, *iri)
+                .expect("the project's prefixes are valid IRIs");
+        }
+        let mut prepared = evaluator.parse_query(query).map_err(|e| Error::Query {
+            context: "the query does not parse".into(),
+            message: e.to_string(),
+        })?;
+        if prepared.dataset().is_default_dataset() {
+            prepared.dataset_mut().set_default_graph_as_union();
+        }
+        Ok(prepared)
+    }
+
+    /// Evaluates a query prepared by [`GraphStore::prepare`] with variables substituted
+    /// (SEP-0007: the variable keeps its name and takes the value).
+    pub fn evaluate(
+        &self,
+        prepared: PreparedSparqlQuery,
+        bindings: Vec<(Variable, Term)>,
+    ) -> Result<QueryResults<'static>> {
+        let mut prepared = prepared;
+        for (variable, value) in bindings {
+            prepared = prepared.substitute_variable(variable, value);
+        }
+        prepared
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| Error::Query {
+                context: "the query failed".into(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Writes the whole store (a dataset format) or one graph (any format).
+    pub fn export(&self, graph: Option<&NamedNode>, format: Rdf, writer: impl Write) -> Result<()> {
+        let mut serializer = RdfSerializer::from_format(format.oxigraph());
+        for (prefix, iri) in vocab::PREFIXES {
+            serializer = serializer
+                .with_prefix(*prefix, *iri)
+                .expect("the project's prefixes are valid IRIs");
+        }
+        let result = match graph {
+            Some(graph) => {
+                if self.graph_is_empty(graph)? && !self.has_named_graph(graph)? {
+                    return Err(Error::Usage(format!(
+                        "the store has no graph <{graph}>; 'labgraph graphs' lists them"
+                    )));
+                }
+                self.store
+                    .dump_graph_to_writer(graph, serializer, writer)
+                    .map(drop)
+            }
+            None => {
+                if !format.is_dataset() {
+                    return Err(Error::Usage(
+                        "exporting the whole store needs a dataset format (trig, nquads, jsonld); or name one --graph".into(),
+                    ));
+                }
+                self.store.dump_to_writer(serializer, writer).map(drop)
+            }
+        };
+        result.map_err(|e| Error::Io {
+            path: PathBuf::from("output"),
+            source: std::io::Error::other(e),
+        })
+    }
+
+    fn has_named_graph(&self, graph: &NamedNode) -> Result<bool> {
+        self.store
+            .contains_named_graph(graph)
+            .map_err(|e| self.storage(e))
+    }
+
+    /// The named graphs, with their triple counts and provenance, sorted by IRI.
+    pub fn graphs(&self) -> Result<Vec<GraphInfo>> {
+        let imports = self.imports_graph();
+        let mut graphs = self
+            .store
+            .named_graphs()
+            .map(|g| {
+                let graph = g.map_err(|e| self.storage(e))?;
+                let triples = self.count(Some(graph.as_ref().into()))?;
+                let value = |property: NamedNodeRef<'_>| -> Result<Option<String>> {
+                    Ok(self
+                        .store
+                        .quads_for_pattern(
+                            Some(graph.as_ref()),
+                            Some(property),
+                            None,
+                            Some(imports.as_ref().into()),
+                        )
+                        .next()
+                        .transpose()
+                        .map_err(|e| self.storage(e))?
+                        .map(|q| match q.object {
+                            Term::Literal(l) => l.value().to_owned(),
+                            other => other.to_string(),
+                        }))
+                };
+                Ok(GraphInfo {
+                    source: value(dct::SOURCE)?,
+                    loaded_at: value(prov::GENERATED_AT_TIME)?,
+                    graph,
+                    triples,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        graphs.sort_by_key(|g| g.graph.to_string());
+        Ok(graphs)
+    }
+
+    /// The triples SHACL validation reads beside new data: every graph but the shapes, the
+    /// import records and the graphs about to be replaced.
+    pub fn triples_for_validation(&self, replaced: &BTreeSet<NamedNode>) -> Result<Vec<Triple>> {
+        let skipped: BTreeSet<NamedNode> =
+            [self.imports_graph(), self.base.local(local::SHAPES_GRAPH)]
+                .into_iter()
+                .chain(replaced.iter().cloned())
+                .collect();
+        let mut triples = Vec::new();
+        for quad in self.store.iter() {
+            let quad = quad.map_err(|e| self.storage(e))?;
+            if let GraphName::NamedNode(g) = &quad.graph_name {
+                if skipped.contains(g) {
+                    continue;
+                }
+            }
+            triples.push(Triple::from(quad));
+        }
+        Ok(triples)
+    }
+
+    /// Writes a consistent copy of the store into `target`, which must not exist yet.
+    pub fn backup(&self, target: &Path) -> Result<()> {
+        if target.exists() {
+            return Err(Error::Usage(format!(
+                "'{}' already exists; a backup goes into a new folder",
+                target.display()
+            )));
+        }
+        self.store.backup(target).map_err(|e| Error::Store {
+            path: target.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    fn count(&self, graph: Option<GraphNameRef<'_>>) -> Result<usize> {
+        let mut n = 0;
+        for quad in self.store.quads_for_pattern(None, None, None, graph) {
+            quad.map_err(|e| self.storage(e))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn imports_graph(&self) -> NamedNode {
+        self.base.local(local::IMPORTS_GRAPH)
+    }
+
+    /// Builds the PROV-O record of an import: for each written graph, the quads to remove
+    /// (its previous record, read by `previous`) and the quads to add.
+    #[allow(clippy::type_complexity)]
+    fn provenance<E: std::fmt::Display>(
+        &self,
+        started: &Literal,
+        counts: &[(NamedNode, usize, String)],
+        mut previous: impl FnMut(&NamedNode) -> std::result::Result<Vec<Quad>, E>,
+    ) -> Result<(NamedNode, Vec<(Vec<Quad>, Vec<Quad>)>)> {
+        let graph = self.imports_graph();
+        let ended = now();
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let activity = self.base.local(&format!("{}{nanos}", local::IMPORT_PREFIX));
+        let agent = self.base.local(local::AGENT);
+        let quad =
+            |s: &NamedNode, p: NamedNodeRef<'_>, o: Term| Quad::new(s.clone(), p, o, graph.clone());
+        let mut changes = vec![(
+            Vec::new(),
+            vec![
+                quad(&activity, rdf::TYPE, prov::ACTIVITY.into()),
+                quad(&activity, prov::STARTED_AT_TIME, started.clone().into()),
+                quad(&activity, prov::ENDED_AT_TIME, ended.clone().into()),
+                quad(&activity, prov::WAS_ASSOCIATED_WITH, agent.clone().into()),
+                quad(&agent, rdf::TYPE, prov::SOFTWARE_AGENT.into()),
+                quad(&agent, schema::NAME, Literal::from("labgraph").into()),
+                quad(
+                    &agent,
+                    schema::SOFTWARE_VERSION,
+                    Literal::from(env!("CARGO_PKG_VERSION")).into(),
+                ),
+            ],
+        )];
+        for (g, n, source) in counts {
+            let old = previous(g).map_err(|e| Error::Store {
+                path: self.location.clone(),
+                message: e.to_string(),
+            })?;
+            let count = Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
+            changes.push((
+                old,
+                vec![
+                    quad(g, rdf::TYPE, prov::ENTITY.into()),
+                    quad(g, dct::SOURCE, Literal::from(source.as_str()).into()),
+                    quad(g, void::TRIPLES, count.into()),
+                    quad(g, prov::GENERATED_AT_TIME, ended.clone().into()),
+                    quad(g, prov::WAS_GENERATED_BY, activity.clone().into()),
+                ],
+            ));
+        }
+        Ok((activity, changes))
+    }
+
+    fn storage(&self, error: impl std::fmt::Display) -> Error {
+        Error::Store {
+            path: self.location.clone(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// The current time as an `xsd:dateTime` literal.
+fn now() -> Literal {
+    Literal::new_typed_literal(DateTime::now().to_string(), xsd::DATE_TIME)
+}
+
+/// RocksDB's lock error is cryptic; say what it means.
+fn explain_open_error(message: &str) -> String {
+    if message.contains("lock") {
+        format!("cannot open it: another labgraph process is using it ({message})")
+    } else {
+        format!("cannot open it: {message}")
+    }
+}

@@ -1,0 +1,88 @@
+//! IRI constants: every vocabulary IRI the code uses is written here and nowhere else.
+//!
+//! Namespaces follow the fixed contract of the model (`ontology/README.md`); the terms are
+//! the few the code itself reads or writes (provenance of imports, SHACL report fields).
+
+use oxigraph::model::NamedNodeRef;
+
+/// The project's own vocabulary.
+pub const LG: &str = "https://w3id.org/labgraph/def#";
+/// The default base IRI of instances when neither `--base-iri` nor `LABGRAPH_BASE_IRI` is set.
+pub const DEFAULT_BASE_IRI: &str = "https://w3id.org/labgraph/id/";
+
+/// Prefixes offered to serializers and used to shorten IRIs in terminal tables.
+pub const PREFIXES: &[(&str, &str)] = &[
+    ("lg", LG),
+    ("schema", "http://schema.org/"),
+    ("org", "http://www.w3.org/ns/org#"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("dct", "http://purl.org/dc/terms/"),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("dcat", "http://www.w3.org/ns/dcat#"),
+    ("void", "http://rdfs.org/ns/void#"),
+    ("sd", "http://www.w3.org/ns/sparql-service-description#"),
+    ("sdg", "http://metadata.un.org/sdg/"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("sh", "http://www.w3.org/ns/shacl#"),
+    ("lgsh", "https://w3id.org/labgraph/shapes#"),
+];
+
+/// PROV-O terms written in the import metadata graph.
+pub mod prov {
+    use super::NamedNodeRef;
+    pub const ENTITY: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#Entity");
+    pub const ACTIVITY: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#Activity");
+    pub const SOFTWARE_AGENT: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#SoftwareAgent");
+    pub const WAS_GENERATED_BY: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#wasGeneratedBy");
+    pub const GENERATED_AT_TIME: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#generatedAtTime");
+    pub const STARTED_AT_TIME: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#startedAtTime");
+    pub const ENDED_AT_TIME: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#endedAtTime");
+    pub const WAS_ASSOCIATED_WITH: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#wasAssociatedWith");
+}
+
+/// Dublin Core terms.
+pub mod dct {
+    use super::NamedNodeRef;
+    pub const SOURCE: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://purl.org/dc/terms/source");
+}
+
+/// VoID terms.
+pub mod void {
+    use super::NamedNodeRef;
+    pub const TRIPLES: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://rdfs.org/ns/void#triples");
+}
+
+/// schema.org terms.
+pub mod schema {
+    use super::NamedNodeRef;
+    pub const NAME: NamedNodeRef<'_> = NamedNodeRef::new_unchecked("http://schema.org/name");
+    pub const SOFTWARE_VERSION: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://schema.org/softwareVersion");
+}
+
+/// Paths, relative to the base IRI, of the resources labgraph mints itself.
+pub mod local {
+    /// Prefix of named graphs: `graph/{file stem}`.
+    pub const GRAPH_PREFIX: &str = "graph/";
+    /// The metadata graph where every import is recorded.
+    pub const IMPORTS_GRAPH: &str = "graph/imports";
+    /// The graph holding the bundled SHACL shapes.
+    pub const SHAPES_GRAPH: &str = "graph/shapes";
+    /// Prefix of import activities: `import/{id}`.
+    pub const IMPORT_PREFIX: &str = "import/";
+    /// The software agent that performs imports.
+    pub const AGENT: &str = "agent/labgraph";
+}

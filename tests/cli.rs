@@ -1,0 +1,440 @@
+//! The command line through the real binary: every command, bad input (store unchanged,
+//! message with position), re-import (graph replaced, not duplicated), exit codes.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A temporary store, opened by every command run on it.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("labgraph").unwrap();
+        cmd.env_remove("LABGRAPH_BASE_IRI")
+            .env_remove("LABGRAPH_STORE")
+            .arg("--store")
+            .arg(self.store());
+        cmd
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The whole store as sorted N-Quads lines.
+    fn dump(&self) -> Vec<String> {
+        let out = self
+            .cmd()
+            .args(["export", "--format", "nquads"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut lines: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    fn count(&self, graph: &str) -> usize {
+        let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}");
+        let out = self
+            .cmd()
+            .args(["query", &query, "--format", "csv"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+#[test]
+fn a_fresh_store_answers_a_named_query_at_once() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["query", "seminar-speakers"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Morgane Petit"))
+        .stdout(predicate::str::contains("rows"));
+    assert!(s.store().is_dir(), "the default store is a folder on disk");
+}
+
+#[test]
+fn help_teaches_and_bad_usage_exits_2() {
+    Command::cargo_bin("labgraph")
+        .unwrap()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("import").and(predicate::str::contains("Exit codes")));
+    let s = Sandbox::new();
+    s.cmd().arg("--no-such-flag").assert().code(2);
+    s.cmd().args(["import"]).assert().code(2);
+    s.cmd()
+        .args(["query", "no-such-query"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("seminar-speakers"));
+    s.cmd()
+        .args([
+            "query",
+            "seminars-on-territory",
+            "--param",
+            "from=1er décembre",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("from"));
+    s.cmd()
+        .args(["--base-iri", "not an iri", "graphs"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn import_then_reimport_replaces_the_graph() {
+    let s = Sandbox::new();
+    let file = s.write(
+        "essai.ttl",
+        &std::fs::read_to_string(fixture("extra-seminar.ttl")).unwrap(),
+    );
+    s.cmd()
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("<graph/essai>: 7 triples"));
+    let graph = "https://w3id.org/labgraph/id/graph/essai";
+    assert_eq!(s.count(graph), 7);
+    // The same file again: still 7 triples, not 14.
+    s.cmd().arg("import").arg(&file).assert().success();
+    assert_eq!(s.count(graph), 7);
+    // A changed file replaces the graph: the name triple is gone, not duplicated.
+    let changed = std::fs::read_to_string(&file).unwrap().replace(
+        "schema:name \"Séminaire d'essai du Lab des transitions\"@fr ;",
+        "schema:name \"Séminaire d'essai, version 2\"@fr ;",
+    );
+    std::fs::write(&file, changed).unwrap();
+    s.cmd().arg("import").arg(&file).assert().success();
+    assert_eq!(s.count(graph), 7);
+    s.cmd()
+        .args([
+            "query",
+            "SELECT ?n WHERE { <seminar/essai-2023-03-09> schema:name ?n }",
+            "--format",
+            "tsv",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("version 2")
+                .and(predicate::str::contains("Lab des transitions\"").not()),
+        );
+    s.cmd().arg("graphs").assert().success().stdout(
+        predicate::str::contains("<graph/essai>").and(predicate::str::contains("essai.ttl")),
+    );
+}
+
+#[test]
+fn a_malformed_file_is_refused_with_its_position_and_nothing_is_written() {
+    let s = Sandbox::new();
+    let before = s.dump();
+    let good = fixture("extra-seminar.ttl");
+    let bad = fixture("malformed.ttl");
+    s.cmd()
+        .arg("import")
+        .arg(&good)
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("malformed.ttl:4:"))
+        .stderr(predicate::str::contains("backtrace").not());
+    assert_eq!(s.dump(), before, "the store is exactly as before");
+}
+
+#[test]
+fn every_rdf_format_imports_and_stdin_needs_a_format() {
+    let s = Sandbox::new();
+    let files = [
+        (
+            "a.nt",
+            "<https://ex.org/a> <http://schema.org/name> \"a\" .\n",
+        ),
+        (
+            "b.nq",
+            "<https://ex.org/b> <http://schema.org/name> \"b\" <https://ex.org/g/b> .\n",
+        ),
+        (
+            "c.trig",
+            "<https://ex.org/c> <http://schema.org/name> \"c\" .\n",
+        ),
+        (
+            "d.rdf",
+            r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:s="http://schema.org/"><rdf:Description rdf:about="https://ex.org/d"><s:name>d</s:name></rdf:Description></rdf:RDF>"#,
+        ),
+        (
+            "e.jsonld",
+            r#"{"@id": "https://ex.org/e", "http://schema.org/name": "e"}"#,
+        ),
+    ];
+    let paths: Vec<PathBuf> = files.iter().map(|(n, t)| s.write(n, t)).collect();
+    s.cmd().arg("import").args(&paths).assert().success();
+    for graph in ["graph/a", "graph/c", "graph/d", "graph/e"] {
+        assert_eq!(
+            s.count(&format!("https://w3id.org/labgraph/id/{graph}")),
+            1,
+            "{graph}"
+        );
+    }
+    assert_eq!(
+        s.count("https://ex.org/g/b"),
+        1,
+        "named graphs of a quad file keep their names"
+    );
+    s.cmd()
+        .args(["import", "-"])
+        .write_stdin("<https://ex.org/f> <http://schema.org/name> \"f\" .")
+        .assert()
+        .code(2);
+    s.cmd()
+        .args([
+            "import",
+            "-",
+            "--format",
+            "ntriples",
+            "--graph",
+            "graph/stdin",
+        ])
+        .write_stdin("<https://ex.org/f> <http://schema.org/name> \"f\" .")
+        .assert()
+        .success();
+    assert_eq!(s.count("https://w3id.org/labgraph/id/graph/stdin"), 1);
+    s.cmd()
+        .arg("import")
+        .arg(s.write("x.csv", "a,b"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--format"));
+    s.cmd()
+        .arg("import")
+        .arg(s.write("empty.ttl", ""))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("empty"));
+}
+
+#[test]
+fn export_writes_what_import_reads() {
+    let s = Sandbox::new();
+    let out = s.path("sdg.ttl");
+    s.cmd()
+        .args(["export", "--graph", "graph/sdg", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("Villes et communautés durables") || text.contains("sdg:11"),
+        "the SDG graph is exported"
+    );
+    // Round trip into a second store: same triple count.
+    let other = Sandbox::new();
+    other
+        .cmd()
+        .arg("import")
+        .arg(&out)
+        .arg("--graph")
+        .arg("graph/sdg-copy")
+        .assert()
+        .success();
+    assert_eq!(
+        other.count("https://w3id.org/labgraph/id/graph/sdg-copy"),
+        s.count("https://w3id.org/labgraph/id/graph/sdg")
+    );
+    s.cmd()
+        .args(["export", "--format", "turtle"])
+        .assert()
+        .code(2);
+    s.cmd()
+        .args(["export", "--graph", "graph/none"])
+        .assert()
+        .code(2);
+    let trig = s.path("all.trig");
+    s.cmd().args(["export", "-o"]).arg(&trig).assert().success();
+    assert!(std::fs::metadata(&trig).unwrap().len() > 100_000);
+}
+
+#[test]
+fn query_results_come_in_every_format() {
+    let s = Sandbox::new();
+    let q = "SELECT ?g WHERE { <http://metadata.un.org/sdg/11> skos:prefLabel ?g FILTER(lang(?g) = 'fr') }";
+    for (format, needle) in [
+        ("json", "\"bindings\""),
+        ("csv", "g\r\n"),
+        ("tsv", "?g\n"),
+        ("xml", "<sparql"),
+        ("table", "1 row"),
+    ] {
+        s.cmd()
+            .args(["query", q, "--format", format])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(needle));
+    }
+    s.cmd()
+        .args([
+            "query",
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3",
+            "--format",
+            "ntriples",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(" .\n"));
+    s.cmd()
+        .args(["query", q, "--format", "turtle"])
+        .assert()
+        .code(2);
+    s.cmd()
+        .args([
+            "query",
+            "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        ])
+        .assert()
+        .code(1);
+    s.cmd()
+        .args(["query", "SELEC nothing"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("parse"));
+    let rq = s.write(
+        "count.rq",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s a lg:Seminar }",
+    );
+    s.cmd()
+        .arg("query")
+        .arg(&rq)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("?n"));
+    s.cmd()
+        .args(["query", "--list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("agglomeration-qpv"));
+}
+
+#[test]
+fn validate_reports_in_french_and_english_and_writes_nothing() {
+    let s = Sandbox::new();
+    s.cmd()
+        .arg("validate")
+        .arg(fixture("extra-seminar.ttl"))
+        .assert()
+        .success();
+    let broken = s.write(
+        "broken.ttl",
+        "@prefix lg: <https://w3id.org/labgraph/def#> .\n@prefix schema: <http://schema.org/> .\n<seminar/x> a lg:Seminar, schema:Event .\n",
+    );
+    let before = s.dump();
+    s.cmd()
+        .arg("validate")
+        .arg(&broken)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("fr:").and(predicate::str::contains("en:")))
+        .stdout(predicate::str::contains("seminar/x"));
+    assert_eq!(s.dump(), before);
+    s.cmd()
+        .arg("validate")
+        .arg(fixture("malformed.ttl"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(":4:"));
+}
+
+#[test]
+fn a_backup_opens_as_a_store() {
+    let s = Sandbox::new();
+    let backup = s.path("backup");
+    s.cmd().arg("backup").arg(&backup).assert().success();
+    let copy = Command::cargo_bin("labgraph")
+        .unwrap()
+        .arg("--store")
+        .arg(&backup)
+        .args(["export", "--format", "nquads"])
+        .output()
+        .unwrap();
+    let mut lines: Vec<String> = String::from_utf8(copy.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    assert_eq!(lines, s.dump());
+    s.cmd()
+        .arg("backup")
+        .arg(&backup)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+}
+
+#[test]
+fn base_iri_changes_where_instances_are_minted() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["--base-iri", "https://lab.example.org/id/", "query"])
+        .arg("SELECT ?s WHERE { ?s a lg:Seminar } ORDER BY ?s")
+        .args(["--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "https://lab.example.org/id/seminar/pma-artois-2022-12-01",
+        ));
+}
