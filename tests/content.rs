@@ -244,3 +244,29 @@ fn import_history_lists_every_bundled_graph_with_its_count() {
         );
     }
 }
+
+#[test]
+fn generated_graphs_have_the_shape_of_the_real_one() {
+    // The benchmark generator must produce data the shapes accept, linked to the bundled
+    // resources, with no statement written twice.
+    let store = store();
+    let mut nt = Vec::new();
+    let written = labgraph::synthetic::generate(3_000, store.base(), &mut nt).unwrap();
+    let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::NTriples)
+        .for_slice(&nt)
+        .map(|q| Triple::from(q.unwrap()))
+        .collect();
+    assert_eq!(triples.len(), written);
+    let distinct: BTreeSet<String> = triples.iter().map(|t| t.to_string()).collect();
+    assert_eq!(distinct.len(), written, "no statement is generated twice");
+    let mut data = store.triples_for_validation(&BTreeSet::new()).unwrap();
+    data.extend(triples);
+    let report = Shapes::bundled().unwrap().validate(data).unwrap();
+    let violations: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.level == Level::Violation)
+        .map(|f| f.to_string())
+        .collect();
+    assert!(violations.is_empty(), "{}", violations.join(""));
+}
