@@ -11,7 +11,8 @@
 //! # example: territory=territory/pole-metropolitain/artois
 //! ```
 //!
-//! Values bind variables by substitution (SEP-0007), never by editing the query text.
+//! Values bind variables as a one-row `VALUES` table joined into the parsed query
+//! (`store::GraphStore::evaluate`), never by editing the query text.
 
 use std::path::Path;
 
