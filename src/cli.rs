@@ -102,7 +102,14 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Files to import; '-' reads standard input (then --format is required).
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+/// The files an import or a validation reads, and where their triples go.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Files to read; '-' reads standard input (then --format is required).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
@@ -154,17 +161,8 @@ pub struct QueryArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Files to check; '-' reads standard input (then --format is required).
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-
-    /// Format of the files, when their extension does not say it.
-    #[arg(long, value_enum)]
-    pub format: Option<Rdf>,
-
-    /// The graph the file would be imported into (only with a single file).
-    #[arg(long, value_name = "IRI")]
-    pub graph: Option<String>,
+    #[command(flatten)]
+    pub sources: SourceArgs,
 }
 
 #[derive(Debug, Args)]

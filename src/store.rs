@@ -89,10 +89,7 @@ impl GraphStore {
             base,
         };
         if this.store.is_empty().map_err(|e| this.storage(e))? {
-            let parsed = import::bundled(&this.base)?
-                .into_iter()
-                .map(|source| import::parse(source, &this.base))
-                .collect::<Result<Vec<_>>>()?;
+            let parsed = import::parse_all(import::bundled(&this.base)?, &this.base)?;
             tracing::info!("empty store: loading the {} bundled graphs", parsed.len());
             this.replace_graphs(parsed)?;
         }

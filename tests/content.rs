@@ -33,6 +33,16 @@ fn row(pairs: impl IntoIterator<Item = (String, Term)>) -> Row {
     row
 }
 
+/// The violations of a report, as the command line prints them.
+fn violations(report: &labgraph::shacl::Report) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.level == Level::Violation)
+        .map(|f| f.to_string())
+        .collect()
+}
+
 #[test]
 fn every_bundled_file_parses_into_its_graph() {
     let store = store();
@@ -53,12 +63,7 @@ fn the_bundled_data_conforms_to_the_shapes() {
     let store = store();
     let triples = store.triples_for_validation(&BTreeSet::new()).unwrap();
     let report = Shapes::bundled().unwrap().validate(triples).unwrap();
-    let violations: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| f.level == Level::Violation)
-        .map(|f| f.to_string())
-        .collect();
+    let violations = violations(&report);
     assert!(
         violations.is_empty(),
         "{} violations:\n{}",
@@ -262,11 +267,6 @@ fn generated_graphs_have_the_shape_of_the_real_one() {
     let mut data = store.triples_for_validation(&BTreeSet::new()).unwrap();
     data.extend(triples);
     let report = Shapes::bundled().unwrap().validate(data).unwrap();
-    let violations: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| f.level == Level::Violation)
-        .map(|f| f.to_string())
-        .collect();
+    let violations = violations(&report);
     assert!(violations.is_empty(), "{}", violations.join(""));
 }

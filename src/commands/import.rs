@@ -19,12 +19,7 @@ const BULK_THRESHOLD_BYTES: u64 = 32 << 20;
 
 pub fn run(store: &GraphStore, args: &ImportArgs) -> Result<()> {
     let started = Instant::now();
-    let sources = import::plan(
-        &args.files,
-        args.format,
-        args.graph.as_deref(),
-        store.base(),
-    )?;
+    let sources = import::plan_args(&args.sources, store.base())?;
     let report = if takes_bulk_path(store, &sources)? {
         tracing::info!("bulk path: {} N-Triples file(s)", sources.len());
         let show = std::io::stderr().is_terminal();
@@ -34,10 +29,7 @@ pub fn run(store: &GraphStore, args: &ImportArgs) -> Result<()> {
             }
         })?
     } else {
-        let parsed = sources
-            .into_iter()
-            .map(|s| import::parse(s, store.base()))
-            .collect::<Result<Vec<_>>>()?;
+        let parsed = import::parse_all(sources, store.base())?;
         store.replace_graphs(parsed)?
     };
     super::print(&summary(store, &report, started.elapsed().as_secs_f64()))

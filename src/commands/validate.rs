@@ -12,16 +12,8 @@ use crate::shacl::{Level, Shapes};
 use crate::store::GraphStore;
 
 pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
-    let sources = import::plan(
-        &args.files,
-        args.format,
-        args.graph.as_deref(),
-        store.base(),
-    )?;
-    let parsed = sources
-        .into_iter()
-        .map(|s| import::parse(s, store.base()))
-        .collect::<Result<Vec<_>>>()?;
+    let sources = import::plan_args(&args.sources, store.base())?;
+    let parsed = import::parse_all(sources, store.base())?;
     let replaced: BTreeSet<_> = parsed
         .iter()
         .flat_map(|p| p.graphs.iter().cloned())
@@ -41,7 +33,7 @@ pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
     let (violations, warnings) = (report.count(Level::Violation), report.count(Level::Warning));
     text.push_str(&format!(
         "{} file(s), {new} triples checked with what they reference in the store: {violations} violation(s), {warnings} warning(s)\n",
-        args.files.len()
+        args.sources.files.len()
     ));
     super::print(&text)?;
     if report.conforms {

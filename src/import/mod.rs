@@ -44,6 +44,11 @@ pub struct Parsed {
     pub graphs: BTreeSet<NamedNode>,
 }
 
+/// The sources named on the command line of `import` or `validate`.
+pub fn plan_args(args: &crate::cli::SourceArgs, base: &BaseIri) -> Result<Vec<Source>> {
+    plan(&args.files, args.format, args.graph.as_deref(), base)
+}
+
 /// Turns command-line file arguments into sources, checking formats and graph names.
 pub fn plan(
     files: &[PathBuf],
@@ -108,6 +113,11 @@ pub fn bundled(base: &BaseIri) -> Result<Vec<Source>> {
             })
         })
         .collect()
+}
+
+/// Reads and parses sources, stopping at the first error.
+pub fn parse_all(sources: Vec<Source>, base: &BaseIri) -> Result<Vec<Parsed>> {
+    sources.into_iter().map(|s| parse(s, base)).collect()
 }
 
 /// Reads and parses a source. Relative IRIs resolve against the base IRI; triples of the
