@@ -5,7 +5,7 @@
 //! Every other module goes through [`GraphStore`], so that a remote SPARQL 1.1 store can
 //! later stand where the embedded one stands.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -398,12 +398,12 @@ impl GraphStore {
     /// The named graphs, with their triple counts and provenance, sorted by IRI.
     pub fn graphs(&self) -> Result<Vec<GraphInfo>> {
         let imports = self.imports_graph();
+        let counts = self.graph_counts()?;
         let mut graphs = self
             .store
             .named_graphs()
             .map(|g| {
                 let graph = g.map_err(|e| self.storage(e))?;
-                let triples = self.count(Some(graph.as_ref().into()))?;
                 let value = |property: NamedNodeRef<'_>| -> Result<Option<String>> {
                     Ok(self
                         .store
@@ -424,13 +424,36 @@ impl GraphStore {
                 Ok(GraphInfo {
                     source: value(dct::SOURCE)?,
                     loaded_at: value(prov::GENERATED_AT_TIME)?,
+                    triples: counts.get(&Term::from(graph.clone())).copied().unwrap_or(0),
                     graph,
-                    triples,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         graphs.sort_by_key(|g| g.graph.to_string());
         Ok(graphs)
+    }
+
+    /// Triple counts of the named graphs, from one aggregate query: the evaluator counts
+    /// encoded quads, where iterating them through the API decodes every term (ten times
+    /// slower on a million triples).
+    fn graph_counts(&self) -> Result<HashMap<Term, usize>> {
+        const COUNTS: &str =
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g";
+        let QueryResults::Solutions(solutions) =
+            self.evaluate(self.prepare(COUNTS)?, Vec::new())?
+        else {
+            unreachable!("a SELECT query gives solutions")
+        };
+        solutions
+            .map(|s| {
+                let s = s.map_err(|e| self.storage(e))?;
+                let n = match s.get("n") {
+                    Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
+                    _ => 0,
+                };
+                Ok((s.get("g").cloned().expect("?g is bound by GRAPH"), n))
+            })
+            .collect()
     }
 
     /// The triples SHACL validation reads beside new data: every graph but the shapes, the
@@ -466,15 +489,6 @@ impl GraphStore {
             path: target.to_owned(),
             message: e.to_string(),
         })
-    }
-
-    fn count(&self, graph: Option<GraphNameRef<'_>>) -> Result<usize> {
-        let mut n = 0;
-        for quad in self.store.quads_for_pattern(None, None, None, graph) {
-            quad.map_err(|e| self.storage(e))?;
-            n += 1;
-        }
-        Ok(n)
     }
 
     fn imports_graph(&self) -> NamedNode {
