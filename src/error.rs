@@ -60,6 +60,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the error is a closed standard output (`labgraph export | head`): the
+    /// reader has what it wanted, so the command ends quietly, as Unix tools do.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// The process exit code this error maps to: 2 for bad usage, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -21,6 +21,9 @@ fn main() {
         .without_time()
         .init();
     if let Err(error) = labgraph::commands::run(cli) {
+        if error.is_broken_pipe() {
+            return;
+        }
         eprintln!("labgraph: {error}");
         std::process::exit(error.exit_code());
     }

@@ -17,7 +17,7 @@ use oxigraph::model::{
     GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
 };
 use oxigraph::sparql::{QueryResults, SparqlEvaluator, Variable};
-use oxigraph::store::{LoaderError, Store};
+use oxigraph::store::{LoaderError, SerializerError, Store};
 use oxsdatatypes::DateTime;
 use spargebra::algebra::GraphPattern;
 use spargebra::term::GroundTerm;
@@ -383,9 +383,12 @@ impl GraphStore {
                 self.store.dump_to_writer(serializer, writer).map(drop)
             }
         };
-        result.map_err(|e| Error::Io {
-            path: PathBuf::from("output"),
-            source: std::io::Error::other(e),
+        result.map_err(|e| match e {
+            SerializerError::Io(e) => Error::Io {
+                path: PathBuf::from("output"),
+                source: e,
+            },
+            other => self.storage(other),
         })
     }
 

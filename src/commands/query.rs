@@ -129,7 +129,14 @@ fn list() -> Result<()> {
         let params = q
             .params
             .iter()
-            .map(|p| format!("{} ({:?}): {}", p.name, p.kind, p.description).to_lowercase())
+            .map(|p| {
+                format!(
+                    "{} ({}): {}",
+                    p.name,
+                    format!("{:?}", p.kind).to_lowercase(),
+                    p.description
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n");
         let title = match &q.title_en {
