@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use oxigraph::io::{RdfParser, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{
-    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
+    GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
 };
 use oxigraph::sparql::{QueryResults, SparqlEvaluator, Variable};
 use oxigraph::store::{LoaderError, SerializerError, Store};
@@ -119,13 +119,16 @@ impl GraphStore {
         }
         for source in &parsed {
             transaction.extend(&source.quads);
+            // One pass: the distinct quads of each graph (a file may repeat a statement).
+            let mut distinct: HashMap<&NamedNode, HashSet<&Quad>> = HashMap::new();
+            for quad in &source.quads {
+                if let GraphName::NamedNode(g) = &quad.graph_name {
+                    distinct.entry(g).or_default().insert(quad);
+                }
+            }
             for graph in &source.graphs {
-                let distinct: HashSet<_> = source
-                    .quads
-                    .iter()
-                    .filter(|q| q.graph_name.as_ref() == GraphNameRef::NamedNode(graph.as_ref()))
-                    .collect();
-                counts.push((graph.clone(), distinct.len(), source.source.name.clone()));
+                let n = distinct.get(graph).map_or(0, HashSet::len);
+                counts.push((graph.clone(), n, source.source.name.clone()));
             }
         }
         let (activity, provenance) = self.provenance(&started, &counts, |g| {
