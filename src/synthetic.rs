@@ -15,14 +15,7 @@ use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 
 use crate::config::BaseIri;
-
-const SCHEMA: &str = "http://schema.org/";
-const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
-const DCT: &str = "http://purl.org/dc/terms/";
-const ORG: &str = "http://www.w3.org/ns/org#";
-const PROV: &str = "http://www.w3.org/ns/prov#";
-const DCAT: &str = "http://www.w3.org/ns/dcat#";
-const SDG: &str = "http://metadata.un.org/sdg/";
+use crate::vocab::{DCAT, DCT, ORG, PROV, SCHEMA, SDG, SKOS};
 
 /// Bundled resources the generated ones point to.
 const EPCI: [&str; 3] = [

@@ -10,18 +10,33 @@ pub const LG: &str = "https://w3id.org/labgraph/def#";
 /// The default base IRI of instances when neither `--base-iri` nor `LABGRAPH_BASE_IRI` is set.
 pub const DEFAULT_BASE_IRI: &str = "https://w3id.org/labgraph/id/";
 
+/// schema.org, in the `http:` form the model fixes.
+pub const SCHEMA: &str = "http://schema.org/";
+/// W3C Organization Ontology.
+pub const ORG: &str = "http://www.w3.org/ns/org#";
+/// SKOS.
+pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+/// DCMI terms.
+pub const DCT: &str = "http://purl.org/dc/terms/";
+/// PROV-O.
+pub const PROV: &str = "http://www.w3.org/ns/prov#";
+/// DCAT.
+pub const DCAT: &str = "http://www.w3.org/ns/dcat#";
+/// The UN's SDG concepts (goals, targets, indicators).
+pub const SDG: &str = "http://metadata.un.org/sdg/";
+
 /// Prefixes offered to serializers and used to shorten IRIs in terminal tables.
 pub const PREFIXES: &[(&str, &str)] = &[
     ("lg", LG),
-    ("schema", "http://schema.org/"),
-    ("org", "http://www.w3.org/ns/org#"),
-    ("skos", "http://www.w3.org/2004/02/skos/core#"),
-    ("dct", "http://purl.org/dc/terms/"),
-    ("prov", "http://www.w3.org/ns/prov#"),
-    ("dcat", "http://www.w3.org/ns/dcat#"),
+    ("schema", SCHEMA),
+    ("org", ORG),
+    ("skos", SKOS),
+    ("dct", DCT),
+    ("prov", PROV),
+    ("dcat", DCAT),
     ("void", "http://rdfs.org/ns/void#"),
     ("sd", "http://www.w3.org/ns/sparql-service-description#"),
-    ("sdg", "http://metadata.un.org/sdg/"),
+    ("sdg", SDG),
     ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
     ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
     ("owl", "http://www.w3.org/2002/07/owl#"),
