@@ -226,10 +226,13 @@ pub fn untyped_bindings(
         .map(|(name, value)| {
             let variable = Variable::new(name.clone())
                 .map_err(|e| Error::Usage(format!("--param {name}: {e}")))?;
-            let term = match value.strip_prefix('<').and_then(|v| v.strip_suffix('>')) {
-                Some(iri) => base.resolve(iri)?.into(),
-                None => Literal::from(value.as_str()).into(),
+            let kind = if value.starts_with('<') && value.ends_with('>') {
+                ParamType::Iri
+            } else {
+                ParamType::String
             };
+            let term = typed(kind, value, base)
+                .map_err(|message| Error::Usage(format!("--param {name}: {message}")))?;
             Ok((variable, term))
         })
         .collect()
