@@ -55,6 +55,21 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the store over HTTP: SPARQL 1.1 endpoint, query page, graph store, named queries.
+    ///
+    /// Routes: /sparql (SPARQL 1.1 Protocol: query by GET or POST, update by POST; the query
+    /// page for browsers; the Service Description), /store (Graph Store HTTP Protocol,
+    /// ?default or ?graph=IRI), /queries (named queries as a REST API), /healthz, /metrics.
+    /// The default graph of a query is the union of the named graphs unless the query (FROM)
+    /// or the request (default-graph-uri, named-graph-uri) names its dataset.
+    ///
+    /// Reads are public. Writes (SPARQL Update, PUT/POST/DELETE on /store) need the admin
+    /// bearer token from --admin-token-file or LABGRAPH_ADMIN_TOKEN; without one the server
+    /// is read-only. SIGTERM or Ctrl-C stops it after the requests in flight.
+    ///
+    /// Example: labgraph serve --bind 127.0.0.1:7878
+    Serve(ServeArgs),
+
     /// Import RDF files, each into its own named graph, in one atomic write.
     ///
     /// Formats: Turtle (.ttl), TriG (.trig), N-Triples (.nt), N-Quads (.nq), RDF/XML (.rdf,
@@ -163,6 +178,51 @@ pub struct QueryArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (0.0.0.0:7878 to listen on every interface).
+    #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
+    pub bind: std::net::SocketAddr,
+
+    /// File holding the admin bearer token that allows writes (at least 16 characters).
+    /// LABGRAPH_ADMIN_TOKEN may hold the token instead. Without either, the server is
+    /// read-only.
+    #[arg(long, value_name = "FILE")]
+    pub admin_token_file: Option<PathBuf>,
+
+    /// Time budget of one query, in seconds; a query still running is cancelled (503).
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub timeout: f64,
+
+    /// Most rows (solutions, or triples of a graph) one response may hold; a larger
+    /// result is an explicit error (422), never a silent truncation.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_results: usize,
+
+    /// Queries evaluated at once; more get 503 with Retry-After.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub max_concurrent_queries: usize,
+
+    /// Recent results kept in memory (0 turns the cache off); every write clears it.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub cache_entries: usize,
+
+    /// Largest Graph Store Protocol upload, in MiB (413 beyond).
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub max_upload_mib: usize,
+
+    /// Request logs as text or as JSON lines (one object per request).
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// How request logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

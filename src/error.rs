@@ -50,6 +50,20 @@ pub enum Error {
         message: String,
     },
 
+    /// A query cancelled before it finished (its time budget ran out).
+    #[error("the query was cancelled: it ran out of its time budget")]
+    Cancelled,
+
+    /// A result larger than the configured cap.
+    #[error(
+        "the result has more than {limit} rows; add a LIMIT (pages with OFFSET) or ask for less"
+    )]
+    TooLarge { limit: usize },
+
+    /// A write aimed at a graph labgraph manages itself (the provenance graph).
+    #[error("{0} is managed by labgraph (import provenance) and cannot be written directly")]
+    Protected(String),
+
     /// The SHACL engine could not read the shapes or run.
     #[error("SHACL validation could not run: {0}")]
     Shacl(String),

@@ -16,6 +16,8 @@ pub mod format;
 pub mod import;
 pub mod queries;
 pub mod render;
+pub mod results;
+pub mod serve;
 pub mod shacl;
 pub mod store;
 pub mod synthetic;

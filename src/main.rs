@@ -2,24 +2,31 @@
 //! an exit code (0 success, 1 failure, 2 bad usage).
 
 use clap::Parser as _;
-use labgraph::cli::Cli;
+use labgraph::cli::{Cli, Command, LogFormat};
 
 fn main() {
     let cli = Cli::parse();
-    let level = match cli.global.verbose {
-        0 => "warn",
-        1 => "info",
+    // The server logs each request (info); other commands only warn unless -v.
+    let serving = match &cli.command {
+        Command::Serve(args) => Some(args.log_format),
+        _ => None,
+    };
+    let level = match (cli.global.verbose, serving.is_some()) {
+        (0, false) => "warn",
+        (0, true) | (1, _) => "info",
         _ => "debug",
     };
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LABGRAPH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("labgraph={level}")));
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LABGRAPH_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(format!("labgraph={level}"))
-            }),
-        )
-        .without_time()
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter);
+    match serving {
+        Some(LogFormat::Json) => logs.json().flatten_event(true).init(),
+        Some(LogFormat::Text) => logs.init(),
+        None => logs.without_time().init(),
+    }
     if let Err(error) = labgraph::commands::run(cli) {
         if error.is_broken_pipe() {
             return;

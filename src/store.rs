@@ -14,14 +14,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use oxigraph::io::{RdfParser, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{
-    GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
+    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
 };
-use oxigraph::sparql::{QueryResults, SparqlEvaluator, Variable};
+use oxigraph::sparql::{
+    CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator, Variable,
+};
 use oxigraph::store::{LoaderError, SerializerError, Store};
 use oxsdatatypes::DateTime;
 use spargebra::algebra::GraphPattern;
 use spargebra::term::GroundTerm;
-use spargebra::{Query, SparqlParser};
+use spargebra::{GraphUpdateOperation, Query, SparqlParser, Update};
 
 use crate::config::{BaseIri, Settings};
 use crate::error::{Error, Result};
@@ -131,27 +133,9 @@ impl GraphStore {
                 counts.push((graph.clone(), n, source.source.name.clone()));
             }
         }
-        let (activity, provenance) = self.provenance(&started, &counts, |g| {
-            transaction
-                .quads_for_pattern(
-                    Some(g.into()),
-                    None,
-                    None,
-                    Some(self.imports_graph().as_ref().into()),
-                )
-                .collect::<std::result::Result<Vec<_>, _>>()
-        })?;
-        for (old, new) in provenance {
-            for quad in &old {
-                transaction.remove(quad);
-            }
-            transaction.extend(&new);
-        }
+        let report = self.record(&mut transaction, &started, counts)?;
         transaction.commit().map_err(|e| self.storage(e))?;
-        Ok(ImportReport {
-            activity,
-            graphs: counts.into_iter().map(|(g, n, _)| (g, n)).collect(),
-        })
+        Ok(report)
     }
 
     /// Streams N-Triples files through Oxigraph's bulk loader into graphs that are empty:
@@ -244,6 +228,16 @@ impl GraphStore {
     /// Parses a SPARQL query for this store: the project's prefixes are predeclared and
     /// relative IRIs resolve against the base IRI.
     pub fn prepare(&self, query: &str) -> Result<Prepared> {
+        self.parser()?
+            .parse_query(query)
+            .map(Prepared)
+            .map_err(|e| Error::Query {
+                context: "the query does not parse".into(),
+                message: e.to_string(),
+            })
+    }
+
+    fn parser(&self) -> Result<SparqlParser> {
         let mut parser = SparqlParser::new()
             .with_base_iri(self.base.as_str())
             .map_err(|e| Error::Iri {
@@ -255,13 +249,7 @@ impl GraphStore {
                 .with_prefix(*prefix, *iri)
                 .expect("the project's prefixes are valid IRIs");
         }
-        parser
-            .parse_query(query)
-            .map(Prepared)
-            .map_err(|e| Error::Query {
-                context: "the query does not parse".into(),
-                message: e.to_string(),
-            })
+        Ok(parser)
     }
 
     /// Evaluates a query prepared by [`GraphStore::prepare`]. `SERVICE` is refused, and the
@@ -277,6 +265,18 @@ impl GraphStore {
         &self,
         prepared: Prepared,
         bindings: Vec<(Variable, Term)>,
+    ) -> Result<QueryResults<'static>> {
+        self.evaluate_with(prepared, bindings, &Controls::default())
+    }
+
+    /// [`GraphStore::evaluate`] with a dataset named by the request (the SPARQL protocol's
+    /// `default-graph-uri` and `named-graph-uri`, which override the query's own `FROM`)
+    /// and a cancellation token.
+    pub fn evaluate_with(
+        &self,
+        prepared: Prepared,
+        bindings: Vec<(Variable, Term)>,
+        controls: &Controls,
     ) -> Result<QueryResults<'static>> {
         let mut query = prepared.0;
         if !bindings.is_empty() {
@@ -343,29 +343,242 @@ impl GraphStore {
             };
         }
         tracing::debug!("evaluating {query}");
-        let mut prepared = SparqlEvaluator::new()
-            .without_default_http_service_handler()
-            .for_query(query);
-        if prepared.dataset().is_default_dataset() {
-            prepared.dataset_mut().set_default_graph_as_union();
+        let mut evaluator = SparqlEvaluator::new().without_default_http_service_handler();
+        if let Some(token) = &controls.cancel {
+            evaluator = evaluator.with_cancellation_token(token.clone());
+        }
+        let mut prepared = evaluator.for_query(query);
+        match &controls.dataset {
+            Some(spec) => {
+                let dataset = prepared.dataset_mut();
+                dataset.set_default_graph(spec.default.iter().cloned().map(Into::into).collect());
+                dataset.set_available_named_graphs(
+                    spec.named.iter().cloned().map(Into::into).collect(),
+                );
+            }
+            None if prepared.dataset().is_default_dataset() => {
+                prepared.dataset_mut().set_default_graph_as_union();
+            }
+            None => {}
         }
         prepared
             .on_store(&self.store)
             .execute()
+            .map_err(evaluation_error)
+    }
+
+    /// Parses a SPARQL update with the project's prefixes and base IRI. `LOAD` is refused:
+    /// the server never fetches remote documents.
+    pub fn prepare_update(&self, text: &str) -> Result<Update> {
+        let update = self
+            .parser()?
+            .parse_update(text)
             .map_err(|e| Error::Query {
-                context: "the query failed".into(),
+                context: "the update does not parse".into(),
                 message: e.to_string(),
+            })?;
+        if update
+            .operations
+            .iter()
+            .any(|op| matches!(op, GraphUpdateOperation::Load { .. }))
+        {
+            return Err(Error::Query {
+                context: "the update is refused".into(),
+                message: "LOAD is not allowed: labgraph never fetches remote documents; send the data with the Graph Store Protocol (PUT/POST /store) instead".into(),
+            });
+        }
+        if let Some(graph) = written_graphs(&update).find(|g| *g == self.imports_graph()) {
+            return Err(protected_graph(&graph));
+        }
+        Ok(update)
+    }
+
+    /// Runs a SPARQL update and records it in the provenance graph, in one transaction.
+    /// `dataset` is the protocol's `using-graph-uri` / `using-named-graph-uri`.
+    pub fn update(
+        &self,
+        update: Update,
+        dataset: Option<&DatasetSpec>,
+        source: &str,
+    ) -> Result<ImportReport> {
+        let started = now();
+        let named: BTreeSet<NamedNode> = written_graphs(&update).collect();
+        let mut prepared = SparqlEvaluator::new()
+            .without_default_http_service_handler()
+            .for_update(update);
+        if let Some(spec) = dataset {
+            for using in prepared.using_datasets_mut() {
+                using.set_default_graph(spec.default.iter().cloned().map(Into::into).collect());
+                using.set_available_named_graphs(
+                    spec.named.iter().cloned().map(Into::into).collect(),
+                );
+            }
+        }
+        let mut transaction = self
+            .store
+            .start_transaction()
+            .map_err(|e| self.storage(e))?;
+        prepared
+            .on_transaction(&mut transaction)
+            .execute()
+            .map_err(|e| Error::Query {
+                context: "the update failed".into(),
+                message: e.to_string(),
+            })?;
+        let counts = named
+            .into_iter()
+            .map(|g| {
+                let n = transaction
+                    .quads_for_pattern(None, None, None, Some(g.as_ref().into()))
+                    .count();
+                (g, n, source.to_owned())
             })
+            .collect::<Vec<_>>();
+        let report = self.record(&mut transaction, &started, counts)?;
+        transaction.commit().map_err(|e| self.storage(e))?;
+        Ok(report)
+    }
+
+    /// Whether the store has this graph: the default graph always exists; a named graph
+    /// exists once created or written to.
+    pub fn has_graph(&self, graph: GraphNameRef<'_>) -> Result<bool> {
+        match graph {
+            GraphNameRef::DefaultGraph => Ok(true),
+            GraphNameRef::NamedNode(g) => self.has_named_graph(&g.into_owned()),
+            GraphNameRef::BlankNode(_) => Ok(false),
+        }
+    }
+
+    /// Writes one graph (the default graph or a named one) in any RDF format.
+    pub fn write_graph(
+        &self,
+        graph: GraphNameRef<'_>,
+        format: oxigraph::io::RdfFormat,
+        writer: impl Write,
+    ) -> Result<()> {
+        self.store
+            .dump_graph_to_writer(graph, prefixed(RdfSerializer::from_format(format)), writer)
+            .map(drop)
+            .map_err(|e| self.storage(e))
+    }
+
+    /// Writes the whole dataset in a quad format.
+    pub fn write_dataset(&self, format: oxigraph::io::RdfFormat, writer: impl Write) -> Result<()> {
+        self.store
+            .dump_to_writer(prefixed(RdfSerializer::from_format(format)), writer)
+            .map(drop)
+            .map_err(|e| self.storage(e))
+    }
+
+    /// The Graph Store Protocol's PUT (`replace`) and POST (merge) of triples into one
+    /// graph, with the graph's provenance, in one transaction. Returns whether the graph
+    /// was created.
+    pub fn store_graph(
+        &self,
+        graph: GraphNameRef<'_>,
+        triples: Vec<Triple>,
+        replace: bool,
+        source: &str,
+    ) -> Result<bool> {
+        if let GraphNameRef::NamedNode(g) = graph
+            && g == self.imports_graph().as_ref()
+        {
+            return Err(protected_graph(&g.into_owned()));
+        }
+        let started = now();
+        let created = !self.has_graph(graph)?;
+        let mut transaction = self
+            .store
+            .start_transaction()
+            .map_err(|e| self.storage(e))?;
+        if replace {
+            transaction
+                .clear_graph(graph)
+                .map_err(|e| self.storage(e))?;
+        }
+        if let GraphNameRef::NamedNode(g) = graph {
+            transaction.insert_named_graph(g);
+        }
+        transaction.extend(triples.iter().map(|t| t.as_ref().in_graph(graph)));
+        let counts = match graph {
+            GraphNameRef::NamedNode(g) => {
+                let n = transaction
+                    .quads_for_pattern(None, None, None, Some(graph))
+                    .count();
+                vec![(g.into_owned(), n, source.to_owned())]
+            }
+            _ => Vec::new(),
+        };
+        self.record(&mut transaction, &started, counts)?;
+        transaction.commit().map_err(|e| self.storage(e))?;
+        Ok(created)
+    }
+
+    /// The Graph Store Protocol's DELETE: drops a named graph (and its provenance record)
+    /// or empties the default graph. Returns false when the named graph does not exist.
+    pub fn delete_graph(&self, graph: GraphNameRef<'_>, source: &str) -> Result<bool> {
+        if !self.has_graph(graph)? {
+            return Ok(false);
+        }
+        let started = now();
+        let mut transaction = self
+            .store
+            .start_transaction()
+            .map_err(|e| self.storage(e))?;
+        match graph {
+            GraphNameRef::NamedNode(g) => {
+                if g == self.imports_graph().as_ref() {
+                    return Err(protected_graph(&g.into_owned()));
+                }
+                transaction
+                    .remove_named_graph(g)
+                    .map_err(|e| self.storage(e))?;
+                // The record says the graph is gone: 0 triples, generated by this activity.
+                self.record(
+                    &mut transaction,
+                    &started,
+                    vec![(g.into_owned(), 0, source.to_owned())],
+                )?;
+            }
+            other => {
+                transaction
+                    .clear_graph(other)
+                    .map_err(|e| self.storage(e))?;
+                self.record(&mut transaction, &started, Vec::new())?;
+            }
+        }
+        transaction.commit().map_err(|e| self.storage(e))?;
+        Ok(true)
+    }
+
+    /// Adds the provenance of a write made in `transaction`.
+    fn record(
+        &self,
+        transaction: &mut oxigraph::store::Transaction<'_>,
+        started: &Literal,
+        counts: Vec<(NamedNode, usize, String)>,
+    ) -> Result<ImportReport> {
+        let imports = self.imports_graph();
+        let (activity, provenance) = self.provenance(started, &counts, |g| {
+            transaction
+                .quads_for_pattern(Some(g.into()), None, None, Some(imports.as_ref().into()))
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })?;
+        for (old, new) in provenance {
+            for quad in &old {
+                transaction.remove(quad);
+            }
+            transaction.extend(&new);
+        }
+        Ok(ImportReport {
+            activity,
+            graphs: counts.into_iter().map(|(g, n, _)| (g, n)).collect(),
+        })
     }
 
     /// Writes the whole store (a dataset format) or one graph (any format).
     pub fn export(&self, graph: Option<&NamedNode>, format: Rdf, writer: impl Write) -> Result<()> {
-        let mut serializer = RdfSerializer::from_format(format.oxigraph());
-        for (prefix, iri) in vocab::PREFIXES {
-            serializer = serializer
-                .with_prefix(*prefix, *iri)
-                .expect("the project's prefixes are valid IRIs");
-        }
+        let serializer = prefixed(RdfSerializer::from_format(format.oxigraph()));
         let result = match graph {
             Some(graph) => {
                 if self.graph_is_empty(graph)? && !self.has_named_graph(graph)? {
@@ -566,6 +779,105 @@ impl GraphStore {
 /// A parsed query, ready for [`GraphStore::evaluate`].
 #[derive(Debug, Clone)]
 pub struct Prepared(Query);
+
+impl Prepared {
+    /// The query's algebra.
+    pub fn query(&self) -> &Query {
+        &self.0
+    }
+
+    /// Whether the query returns a graph (CONSTRUCT, DESCRIBE) rather than solutions or
+    /// a boolean.
+    pub fn returns_graph(&self) -> bool {
+        matches!(self.0, Query::Construct { .. } | Query::Describe { .. })
+    }
+}
+
+/// The RDF dataset a request names: the SPARQL 1.1 Protocol's `default-graph-uri` (whose
+/// merge is the default graph) and `named-graph-uri`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct DatasetSpec {
+    pub default: Vec<NamedNode>,
+    pub named: Vec<NamedNode>,
+}
+
+/// How a query runs: the dataset the request names, if any, and a token that cancels it.
+#[derive(Clone, Default)]
+pub struct Controls {
+    pub dataset: Option<DatasetSpec>,
+    pub cancel: Option<CancellationToken>,
+}
+
+/// Maps Oxigraph's evaluation errors, keeping cancellation apart.
+pub fn evaluation_error(error: QueryEvaluationError) -> Error {
+    match error {
+        QueryEvaluationError::Cancelled => Error::Cancelled,
+        other => Error::Query {
+            context: "the query failed".into(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The project's prefixes on a serializer.
+pub fn prefixed(mut serializer: RdfSerializer) -> RdfSerializer {
+    for (prefix, iri) in vocab::PREFIXES {
+        serializer = serializer
+            .with_prefix(*prefix, *iri)
+            .expect("the project's prefixes are valid IRIs");
+    }
+    serializer
+}
+
+/// The named graphs an update names explicitly (in `INSERT DATA`, `DELETE DATA`, `WITH`,
+/// `GRAPH` templates, `CLEAR`, `CREATE`, `DROP`); graphs chosen by a variable at run time
+/// are not known before it runs.
+fn written_graphs(update: &Update) -> impl Iterator<Item = NamedNode> + '_ {
+    use spargebra::algebra::GraphTarget;
+    use spargebra::term::{GraphName as G, GraphNamePattern as P};
+    update.operations.iter().flat_map(|op| {
+        let graphs: Vec<NamedNode> = match op {
+            GraphUpdateOperation::InsertData { data } => data
+                .iter()
+                .filter_map(|q| match &q.graph_name {
+                    G::NamedNode(n) => Some(n.clone()),
+                    G::DefaultGraph => None,
+                })
+                .collect(),
+            GraphUpdateOperation::DeleteData { data } => data
+                .iter()
+                .filter_map(|q| match &q.graph_name {
+                    G::NamedNode(n) => Some(n.clone()),
+                    G::DefaultGraph => None,
+                })
+                .collect(),
+            GraphUpdateOperation::DeleteInsert { delete, insert, .. } => delete
+                .iter()
+                .map(|q| &q.graph_name)
+                .chain(insert.iter().map(|q| &q.graph_name))
+                .filter_map(|g| match g {
+                    P::NamedNode(n) => Some(n.clone()),
+                    _ => None,
+                })
+                .collect(),
+            GraphUpdateOperation::Load { destination, .. } => match destination {
+                G::NamedNode(n) => vec![n.clone()],
+                G::DefaultGraph => Vec::new(),
+            },
+            GraphUpdateOperation::Clear { graph, .. }
+            | GraphUpdateOperation::Drop { graph, .. } => match graph {
+                GraphTarget::NamedNode(n) => vec![n.clone()],
+                _ => Vec::new(),
+            },
+            GraphUpdateOperation::Create { graph, .. } => vec![graph.clone()],
+        };
+        graphs
+    })
+}
+
+fn protected_graph(graph: &NamedNode) -> Error {
+    Error::Protected(graph.to_string())
+}
 
 /// Joins a `VALUES` table with a query pattern, below the solution modifiers, the
 /// projection, the grouping and the top-level BIND, FILTER and OPTIONAL, so that it binds

@@ -6,6 +6,7 @@ mod export;
 mod graphs;
 mod import;
 mod query;
+mod serve;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Graphs => graphs::run(&open()?),
         Command::Validate(args) => validate::run(&open()?, &args),
         Command::Backup(args) => backup::run(&open()?, &args),
+        Command::Serve(args) => serve::run(&settings, &args),
     }
 }
 

@@ -5,9 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use comfy_table::{ContentArrangement, Table, presets};
-use oxigraph::io::RdfSerializer;
 use oxigraph::sparql::QueryResults;
-use oxigraph::sparql::results::QueryResultsSerializer;
 
 use crate::cli::QueryArgs;
 use crate::config::Settings;
@@ -15,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::format::{Output, Written};
 use crate::queries;
 use crate::render;
+use crate::results;
 use crate::store::GraphStore;
-use crate::vocab;
 
 pub fn run(
     settings: &Settings,
@@ -66,57 +64,34 @@ fn is_name(query: &str) -> bool {
 }
 
 fn write(results: QueryResults<'static>, output: Output, store: &GraphStore) -> Result<()> {
+    const TARGET: &str = "standard output";
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let failed = |e: &dyn std::fmt::Display| Error::Query {
-        context: "the query failed".into(),
-        message: e.to_string(),
-    };
-    let io = |e| Error::Io {
-        path: "standard output".into(),
-        source: e,
-    };
     match results {
         QueryResults::Solutions(solutions) => match output.for_solutions()? {
             Written::Results(format) => {
-                let mut writer = QueryResultsSerializer::from_format(format)
-                    .serialize_solutions_to_writer(&mut out, solutions.variables().to_vec())
-                    .map_err(io)?;
-                for solution in solutions {
-                    let solution = solution.map_err(|e| failed(&e))?;
-                    writer.serialize(&solution).map_err(io)?;
-                }
-                writer.finish().map_err(io)?;
+                results::write_solutions(solutions, format, &mut out, None, TARGET)?
             }
             _ => render::solutions_table(solutions, store.base(), &mut out)?,
         },
         QueryResults::Boolean(value) => match output.for_solutions()? {
-            Written::Results(format) => {
-                QueryResultsSerializer::from_format(format)
-                    .serialize_boolean_to_writer(&mut out, value)
-                    .map_err(io)?;
-            }
-            _ => writeln!(out, "{value}").map_err(io)?,
+            Written::Results(format) => results::write_boolean(value, format, &mut out, TARGET)?,
+            _ => writeln!(out, "{value}").map_err(|e| Error::Io {
+                path: TARGET.into(),
+                source: e,
+            })?,
         },
         QueryResults::Graph(triples) => {
             let Written::Graph(format) = output.for_graph()? else {
                 unreachable!("for_graph only returns graph formats")
             };
-            let mut serializer = RdfSerializer::from_format(format);
-            for (prefix, iri) in vocab::PREFIXES {
-                serializer = serializer
-                    .with_prefix(*prefix, *iri)
-                    .expect("the project's prefixes are valid IRIs");
-            }
-            let mut writer = serializer.for_writer(&mut out);
-            for triple in triples {
-                let triple = triple.map_err(|e| failed(&e))?;
-                writer.serialize_triple(&triple).map_err(io)?;
-            }
-            writer.finish().map_err(io)?;
+            results::write_graph(triples, format, &mut out, None, TARGET)?;
         }
     }
-    out.flush().map_err(io)
+    out.flush().map_err(|e| Error::Io {
+        path: TARGET.into(),
+        source: e,
+    })
 }
 
 fn list() -> Result<()> {

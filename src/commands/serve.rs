@@ -1,0 +1,56 @@
+//! `labgraph serve`: checks the flags, opens the store (filled with the bundled data on
+//! first use) and runs the HTTP server until SIGTERM.
+
+use std::time::Duration;
+
+use crate::cli::ServeArgs;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::serve::{self, AdminToken, Options};
+use crate::store::GraphStore;
+
+/// The environment variable that may hold the admin token.
+pub const TOKEN_VARIABLE: &str = "LABGRAPH_ADMIN_TOKEN";
+
+pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err(Error::Usage(format!(
+            "--timeout takes a positive number of seconds, not {}",
+            args.timeout
+        )));
+    }
+    if args.max_concurrent_queries == 0 || args.max_results == 0 {
+        return Err(Error::Usage(
+            "--max-concurrent-queries and --max-results take a number above 0".into(),
+        ));
+    }
+    let admin_token = match (&args.admin_token_file, std::env::var(TOKEN_VARIABLE)) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            Some(AdminToken::new(&text, &path.display().to_string())?)
+        }
+        (None, Ok(token)) if !token.is_empty() => Some(AdminToken::new(&token, TOKEN_VARIABLE)?),
+        _ => None,
+    };
+    let options = Options {
+        timeout: Duration::from_secs_f64(args.timeout),
+        max_results: args.max_results,
+        max_concurrent: args.max_concurrent_queries,
+        cache_entries: args.cache_entries,
+        max_upload_bytes: args.max_upload_mib.saturating_mul(1 << 20),
+        admin_token,
+        ..Options::default()
+    };
+    let store = GraphStore::open(settings)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io {
+            path: "the async runtime".into(),
+            source: e,
+        })?;
+    runtime.block_on(serve::serve(store, options, args.bind))
+}

@@ -1,0 +1,233 @@
+//! `/store`: the SPARQL 1.1 Graph Store HTTP Protocol, with indirect graph identification
+//! (`?default`, `?graph=IRI`). Reads are public; PUT, POST and DELETE need the admin token,
+//! are serialised with every other write and recorded in the provenance graph.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oxigraph::io::RdfParser;
+use oxigraph::model::{GraphName, Triple};
+
+use super::negotiate::{self, Repr};
+use super::sparql::{Params, accept, read_body};
+use super::{ApiError, Shared, auth, cache};
+use crate::error::Error;
+
+/// The graph a request names.
+enum Target {
+    Graph(GraphName),
+    /// `GET /store` with no target: the whole dataset.
+    Dataset,
+}
+
+pub async fn handle(
+    State(state): State<Shared>,
+    method: Method,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(raw.unwrap_or_default().as_bytes());
+    let target = match (params.has("default"), params.one("graph")?) {
+        (true, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "name one graph: either ?default or ?graph=IRI, not both",
+            ));
+        }
+        (true, None) => Target::Graph(GraphName::DefaultGraph),
+        (false, Some(iri)) => Target::Graph(state.store.base().resolve(iri)?.into()),
+        (false, None) if method == Method::GET || method == Method::HEAD => Target::Dataset,
+        (false, None) => {
+            return Err(ApiError::bad_request(
+                "name the graph to write: ?default or ?graph=IRI",
+            ));
+        }
+    };
+    match method {
+        Method::GET | Method::HEAD => read(&state, target, &params, &headers, method).await,
+        Method::PUT | Method::POST | Method::DELETE => {
+            auth::authorize(&state, &headers)?;
+            let Target::Graph(graph) = target else {
+                unreachable!("writes always name a graph")
+            };
+            write(&state, graph, &headers, body, method).await
+        }
+        _ => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "méthode non prise en charge",
+            "method not allowed",
+            "the graph store takes GET, HEAD, PUT, POST and DELETE".into(),
+        )
+        .with_header(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, PUT, POST, DELETE"),
+        )),
+    }
+}
+
+async fn read(
+    state: &Shared,
+    target: Target,
+    params: &Params,
+    headers: &HeaderMap,
+    method: Method,
+) -> Result<Response, ApiError> {
+    let offered: Vec<Repr> = match target {
+        Target::Graph(_) => negotiate::graphs().to_vec(),
+        Target::Dataset => negotiate::datasets().to_vec(),
+    };
+    let repr = negotiate::choose(&offered, accept(headers), params.one("format")?)
+        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
+    let Repr::Graph(format) = repr else {
+        return Err(ApiError::not_acceptable(&offered));
+    };
+    let graph = match &target {
+        Target::Graph(g) => Some(g.clone()),
+        Target::Dataset => None,
+    };
+    let key = cache::key((
+        state.epoch,
+        state.generation(),
+        "store",
+        &graph,
+        repr.media_type(),
+    ));
+    let etag = cache::etag(key);
+    let store = Arc::clone(&state.store);
+    let body = tokio::task::spawn_blocking(move || -> crate::Result<Option<Vec<u8>>> {
+        let mut body = Vec::new();
+        match graph {
+            Some(graph) => {
+                if !store.has_graph(graph.as_ref())? {
+                    return Ok(None);
+                }
+                store.write_graph(graph.as_ref(), format, &mut body)?;
+            }
+            None => store.write_dataset(format, &mut body)?,
+        }
+        Ok(Some(body))
+    })
+    .await
+    .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??;
+    let Some(body) = body else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ce graphe n'existe pas",
+            "no such graph",
+            format!(
+                "the store has no graph {}; GET /store lists everything, /sparql describes the named graphs",
+                params.one("graph")?.unwrap_or_default()
+            ),
+        ));
+    };
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| cache::matches(inm, &etag))
+    {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let length = body.len();
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, repr.media_type()),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::VARY, "Accept"),
+        ],
+        if method == Method::HEAD {
+            Body::empty()
+        } else {
+            Body::from(body)
+        },
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    Ok(response)
+}
+
+async fn write(
+    state: &Shared,
+    graph: GraphName,
+    headers: &HeaderMap,
+    body: Body,
+    method: Method,
+) -> Result<Response, ApiError> {
+    let triples = if method == Method::DELETE {
+        Vec::new()
+    } else {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let format = negotiate::rdf_content_type(content_type).ok_or_else(|| {
+            ApiError::unsupported_media_type(format!(
+                "'{content_type}': send a graph as text/turtle, application/n-triples, application/rdf+xml or application/ld+json"
+            ))
+        })?;
+        let bytes = read_body(body, state.options.max_upload_bytes).await?;
+        let base = state.store.base().as_str().to_owned();
+        tokio::task::spawn_blocking(move || parse(&bytes, format, &base))
+            .await
+            .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??
+    };
+    let deleting = method == Method::DELETE;
+    let _writing = state.writer.lock().await;
+    let store = Arc::clone(&state.store);
+    let source = format!("Graph Store Protocol {method}");
+    let outcome = tokio::task::spawn_blocking(move || match method {
+        Method::DELETE => store.delete_graph(graph.as_ref(), &source),
+        ref m => store.store_graph(graph.as_ref(), triples, *m == Method::PUT, &source),
+    })
+    .await
+    .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??;
+    if !deleting || outcome {
+        state.written();
+        state.metrics.write();
+    }
+    Ok(match (deleting, outcome) {
+        // DELETE of a graph that does not exist.
+        (true, false) => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ce graphe n'existe pas",
+                "no such graph",
+                String::new(),
+            ));
+        }
+        (true, true) => StatusCode::NO_CONTENT,
+        // PUT or POST: 201 when the graph is new.
+        (false, true) => StatusCode::CREATED,
+        (false, false) => StatusCode::NO_CONTENT,
+    }
+    .into_response())
+}
+
+/// Parses an uploaded graph; a syntax error names its line and column.
+fn parse(bytes: &[u8], format: oxigraph::io::RdfFormat, base: &str) -> crate::Result<Vec<Triple>> {
+    let parser = RdfParser::from_format(format)
+        .with_base_iri(base)
+        .map_err(|e| Error::Iri {
+            iri: base.to_owned(),
+            message: e.to_string(),
+        })?;
+    parser
+        .for_slice(bytes)
+        .map(|quad| {
+            let quad =
+                quad.map_err(|e| crate::import::syntax_error("the request body", e.into()))?;
+            if !quad.graph_name.is_default_graph() {
+                return Err(Error::Usage(
+                    "the body holds named graphs; the Graph Store Protocol sends one graph".into(),
+                ));
+            }
+            Ok(Triple::from(quad))
+        })
+        .collect()
+}

@@ -1,0 +1,261 @@
+//! Bounds on the work a query can do between two reads of the store.
+//!
+//! Oxigraph checks its cancellation token when it reads the store. Work done between two
+//! reads cannot be cancelled, so the queries that do a lot of it are refused before they
+//! start, from their algebra:
+//! - inline data (`VALUES` × `VALUES` × …, empty groups) that combine into more rows than
+//!   a bound, since producing them reads nothing;
+//! - cartesian products of three or more groups that share no variable, two of them
+//!   unselective (no constant subject or object): Oxigraph materialises all but the last
+//!   factor and loops over that product for each row of the last, with no read between.
+//!   A product of two groups is checked on every row of one of them, so it stays allowed.
+
+use std::collections::HashMap;
+
+use spargebra::Query;
+use spargebra::algebra::GraphPattern;
+use spargebra::term::{TermPattern, TriplePattern, Variable};
+
+/// Refuses a query whose store-free parts can produce more than `max_rows` rows, or
+/// that builds a cartesian product which cannot be cancelled.
+pub fn check(query: &Query, max_rows: u128) -> Result<(), String> {
+    let pattern = match query {
+        Query::Select { pattern, .. }
+        | Query::Construct { pattern, .. }
+        | Query::Describe { pattern, .. }
+        | Query::Ask { pattern, .. } => pattern,
+    };
+    let mut worst = 0;
+    walk(pattern, &mut worst);
+    if worst > max_rows {
+        return Err(format!(
+            "its inline data (VALUES, empty groups) combine into about {worst} rows before any data is read; the limit is {max_rows}"
+        ));
+    }
+    products(pattern)
+}
+
+/// Finds, at every level, the groups joined with no variable in common.
+fn products(pattern: &GraphPattern) -> Result<(), String> {
+    match pattern {
+        GraphPattern::Join { .. } | GraphPattern::Bgp { .. } => {
+            let mut factors = Vec::new();
+            flatten(pattern, &mut factors)?;
+            let components = connect(&factors);
+            let unselective = components.iter().filter(|c| !c.selective).count();
+            if components.len() >= 3 && unselective >= 2 {
+                return Err(format!(
+                    "it joins {} groups of patterns that share no variable, {unselective} of them without a constant subject or object: a cartesian product too large to evaluate; link the groups by a variable or make them more selective",
+                    components.len()
+                ));
+            }
+            Ok(())
+        }
+        GraphPattern::Path { .. } | GraphPattern::Values { .. } => Ok(()),
+        GraphPattern::LeftJoin { left, right, .. }
+        | GraphPattern::Lateral { left, right }
+        | GraphPattern::Union { left, right }
+        | GraphPattern::Minus { left, right } => {
+            products(left)?;
+            products(right)
+        }
+        GraphPattern::Graph { inner, .. }
+        | GraphPattern::Service { inner, .. }
+        | GraphPattern::Filter { inner, .. }
+        | GraphPattern::Extend { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. }
+        | GraphPattern::Group { inner, .. } => products(inner),
+    }
+}
+
+/// A factor of a product: its variables, and whether it is selective.
+struct Factor {
+    variables: Vec<Variable>,
+    selective: bool,
+}
+
+/// The factors of a join tree: each triple pattern of a BGP, and each other pattern as a
+/// whole (checked on its own, and counted as selective: a subquery, a UNION or an
+/// OPTIONAL group is not assumed to be large).
+fn flatten(pattern: &GraphPattern, factors: &mut Vec<Factor>) -> Result<(), String> {
+    match pattern {
+        GraphPattern::Join { left, right } => {
+            flatten(left, factors)?;
+            flatten(right, factors)
+        }
+        GraphPattern::Bgp { patterns } => {
+            factors.extend(patterns.iter().map(triple_factor));
+            Ok(())
+        }
+        other => {
+            products(other)?;
+            let mut variables = Vec::new();
+            other.on_in_scope_variable(|v| variables.push(v.clone()));
+            factors.push(Factor {
+                variables,
+                selective: true,
+            });
+            Ok(())
+        }
+    }
+}
+
+fn triple_factor(pattern: &TriplePattern) -> Factor {
+    let mut variables = Vec::new();
+    for term in [&pattern.subject, &pattern.object] {
+        if let TermPattern::Variable(v) = term {
+            variables.push(v.clone());
+        }
+    }
+    if let spargebra::term::NamedNodePattern::Variable(v) = &pattern.predicate {
+        variables.push(v.clone());
+    }
+    Factor {
+        selective: !matches!(pattern.subject, TermPattern::Variable(_))
+            || !matches!(pattern.object, TermPattern::Variable(_)),
+        variables,
+    }
+}
+
+/// Groups factors linked by shared variables (union-find); a group is selective if one
+/// of its factors is.
+fn connect(factors: &[Factor]) -> Vec<Factor> {
+    let mut parent: Vec<usize> = (0..factors.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut owner: HashMap<&Variable, usize> = HashMap::new();
+    for (i, factor) in factors.iter().enumerate() {
+        for variable in &factor.variables {
+            match owner.get(variable) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+                None => {
+                    owner.insert(variable, i);
+                }
+            }
+        }
+    }
+    let mut groups: HashMap<usize, Factor> = HashMap::new();
+    for (i, factor) in factors.iter().enumerate() {
+        let group = groups.entry(root(&mut parent, i)).or_insert(Factor {
+            variables: Vec::new(),
+            selective: false,
+        });
+        group.selective |= factor.selective;
+    }
+    groups.into_values().collect()
+}
+
+/// The rows a pattern can produce if it never reads the store (`None` if it does), and
+/// the largest such bound seen anywhere below it.
+fn walk(pattern: &GraphPattern, worst: &mut u128) -> Option<u128> {
+    let rows = match pattern {
+        GraphPattern::Bgp { patterns } => patterns.is_empty().then_some(1),
+        GraphPattern::Path { .. } | GraphPattern::Service { .. } => None,
+        GraphPattern::Values { bindings, .. } => Some(bindings.len() as u128),
+        GraphPattern::Join { left, right }
+        | GraphPattern::Lateral { left, right }
+        | GraphPattern::LeftJoin { left, right, .. } => {
+            match (walk(left, worst), walk(right, worst)) {
+                (Some(a), Some(b)) => Some(a.saturating_mul(b.max(1))),
+                _ => None,
+            }
+        }
+        GraphPattern::Union { left, right } => match (walk(left, worst), walk(right, worst)) {
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+            _ => None,
+        },
+        GraphPattern::Minus { left, right } => {
+            walk(right, worst);
+            walk(left, worst)
+        }
+        // GRAPH reads the list of named graphs from the store.
+        GraphPattern::Graph { inner, .. } => {
+            walk(inner, worst);
+            None
+        }
+        GraphPattern::Filter { inner, .. }
+        | GraphPattern::Extend { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. }
+        | GraphPattern::Group { inner, .. } => walk(inner, worst),
+    };
+    if let Some(rows) = rows {
+        *worst = (*worst).max(rows);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spargebra::SparqlParser;
+
+    fn bound(query: &str) -> Result<(), String> {
+        check(&SparqlParser::new().parse_query(query).unwrap(), 1_000_000)
+    }
+
+    #[test]
+    fn inline_cross_products_are_bounded() {
+        let values = |v: &str| {
+            format!(
+                "VALUES ?{v} {{ {} }}",
+                (0..200)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        };
+        // 200 × 200 = 40,000 rows: fine. 200³ = 8,000,000: refused.
+        assert!(bound(&format!("SELECT * {{ {} {} }}", values("a"), values("b"))).is_ok());
+        let cube = format!(
+            "SELECT (COUNT(*) AS ?n) {{ {} {} {} }}",
+            values("a"),
+            values("b"),
+            values("c")
+        );
+        assert!(bound(&cube).unwrap_err().contains("8000000"));
+        // Inside a join with data the product is still built: refused too.
+        let mixed = format!(
+            "SELECT * {{ ?s ?p ?o {{ {} {} {} }} }}",
+            values("a"),
+            values("b"),
+            values("c")
+        );
+        assert!(bound(&mixed).is_err());
+        // Reading the store is bounded by the time budget instead.
+        assert!(bound("SELECT * { ?a ?b ?c . ?c ?e ?f . ?f ?h ?i }").is_ok());
+    }
+
+    #[test]
+    fn uncancellable_products_are_refused() {
+        // Three unrelated unselective groups: refused, in a BGP or across groups.
+        assert!(bound("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }").is_err());
+        assert!(bound("SELECT * { { ?a ?b ?c } { ?d ?e ?f } ?g ?h ?i }").is_err());
+        assert!(
+            bound("SELECT * { OPTIONAL { ?x ?y ?z } { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } }").is_err()
+        );
+        // Two groups, or selective ones, or linked ones: allowed.
+        assert!(bound("SELECT * { ?a ?b ?c . ?d ?e ?f }").is_ok());
+        assert!(bound("SELECT * { ?a a <urn:x> . ?d a <urn:y> . ?g ?h ?i }").is_ok());
+        assert!(bound("SELECT * { ?a ?b ?c . ?c ?e ?f . ?f ?h ?a }").is_ok());
+        assert!(
+            bound("SELECT * { ?s <urn:p> ?o FILTER(?o > 1) ?t <urn:q> ?u . ?u <urn:r> <urn:v> }")
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Prometheus metrics: requests by route and status, latencies, query outcomes, cache
+//! hits, in the text exposition format at `/metrics`.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use super::Shared;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+type Histograms = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Histograms,
+    queries: Family<OutcomeLabels, Counter>,
+    cache_hits: Counter,
+    cache_misses: Counter,
+    writes: Counter,
+}
+
+/// What became of a query.
+#[derive(Clone, Copy)]
+pub enum Outcome {
+    Ok,
+    Failed,
+    Cancelled,
+    TooLarge,
+    Refused,
+    Busy,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("labgraph");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        let latency: Histograms =
+            Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.000_25, 2.0, 18)));
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer a request, by route",
+            latency.clone(),
+        );
+        let queries = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "queries",
+            "SPARQL queries evaluated, by outcome (ok, failed, cancelled, too_large, refused, busy)",
+            queries.clone(),
+        );
+        let cache_hits = Counter::default();
+        registry.register(
+            "cache_hits",
+            "Results served from the cache",
+            cache_hits.clone(),
+        );
+        let cache_misses = Counter::default();
+        registry.register(
+            "cache_misses",
+            "Results computed (not in the cache)",
+            cache_misses.clone(),
+        );
+        let writes = Counter::default();
+        registry.register(
+            "writes",
+            "Writes committed (update, graph store)",
+            writes.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            queries,
+            cache_hits,
+            cache_misses,
+            writes,
+        }
+    }
+
+    pub fn request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn query(&self, outcome: Outcome) {
+        let outcome = match outcome {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::TooLarge => "too_large",
+            Outcome::Refused => "refused",
+            Outcome::Busy => "busy",
+        };
+        self.queries.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    pub fn cache(&self, hit: bool) {
+        if hit {
+            self.cache_hits.inc();
+        } else {
+            self.cache_misses.inc();
+        }
+    }
+
+    pub fn write(&self) {
+        self.writes.inc();
+    }
+}
+
+pub async fn render(State(state): State<Shared>) -> Response {
+    let mut text = String::new();
+    if encode(&mut text, &state.metrics.registry).is_err() {
+        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}

@@ -1,0 +1,453 @@
+//! `labgraph serve`: the SPARQL 1.1 endpoint (Protocol, Update, Graph Store Protocol),
+//! the query page, named queries as a REST API, health and metrics, on axum.
+//!
+//! Queries run on tokio's blocking pool under a time budget (Oxigraph's cancellation
+//! token, cancelled by a tokio timer) and a cap on result rows; responses are serialised
+//! there in full, so an error is a status code and never a truncated body. Each response
+//! carries an ETag derived from the store's write generation and the request, and recent
+//! results are cached in memory until the next write.
+
+mod auth;
+mod cache;
+mod gsp;
+pub mod limits;
+mod metrics;
+pub mod negotiate;
+mod page;
+mod sparql;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::Semaphore;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::error::{Error, Result};
+use crate::store::GraphStore;
+
+pub use auth::AdminToken;
+pub use page::{Example, examples, with_example_values};
+
+/// How the server runs. The defaults suit a public endpoint on a small machine.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Time budget of one query.
+    pub timeout: Duration,
+    /// Most rows (solutions or triples) one response may hold.
+    pub max_results: usize,
+    /// Queries evaluated at once; more get 503 with `Retry-After`.
+    pub max_concurrent: usize,
+    /// Largest query or update body, in bytes.
+    pub max_query_bytes: usize,
+    /// Largest Graph Store Protocol upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Results kept in the in-memory cache.
+    pub cache_entries: usize,
+    /// Largest result the cache keeps, in bytes.
+    pub cache_entry_bytes: usize,
+    /// Bound on the rows the parts of a query that never read the store may produce.
+    pub max_inline_rows: u128,
+    /// The admin bearer token; without one, the server is read-only.
+    pub admin_token: Option<AdminToken>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_results: 100_000,
+            max_concurrent: 16,
+            max_query_bytes: 1 << 20,
+            max_upload_bytes: 256 << 20,
+            cache_entries: 1024,
+            cache_entry_bytes: 2 << 20,
+            max_inline_rows: 1_000_000,
+            admin_token: None,
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    store: Arc<GraphStore>,
+    options: Options,
+    /// Bumped by every write; part of every ETag and cache key.
+    generation: AtomicU64,
+    /// When this process started: ETags from before a restart (and an import made by the
+    /// command line meanwhile) never match.
+    epoch: u64,
+    cache: cache::Cache,
+    queries: Arc<Semaphore>,
+    /// Writes are serialised: one at a time, in the order they arrive.
+    writer: tokio::sync::Mutex<()>,
+    metrics: metrics::Metrics,
+    /// The query page, rendered once with its examples.
+    page: String,
+}
+
+type Shared = Arc<AppState>;
+
+impl AppState {
+    fn new(store: GraphStore, options: Options) -> Result<Self> {
+        let page = page::render(store.base())?;
+        let epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Ok(Self {
+            page,
+            store: Arc::new(store),
+            generation: AtomicU64::new(0),
+            epoch,
+            cache: cache::Cache::new(options.cache_entries, options.cache_entry_bytes),
+            queries: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
+            writer: tokio::sync::Mutex::new(()),
+            metrics: metrics::Metrics::new(),
+            options,
+        })
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// After a write: new ETags, and no cached result survives.
+    fn written(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.cache.clear();
+    }
+
+    fn writable(&self) -> bool {
+        self.options.admin_token.is_some()
+    }
+}
+
+/// The application: every route with its middleware. Tests drive it without a socket.
+pub fn app(store: GraphStore, options: Options) -> Result<Router> {
+    let state: Shared = Arc::new(AppState::new(store, options)?);
+    // CORS for reads: any origin may query; writes need the Authorization header, which
+    // is not allowed cross-origin, so browsers on other sites cannot write.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+        .allow_headers([header::ACCEPT, header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(86_400));
+    Ok(Router::new()
+        .route("/", get(page::home))
+        .route(
+            "/sparql",
+            get(sparql::get).post(sparql::post).options(preflight),
+        )
+        .route(
+            "/store",
+            get(gsp::handle)
+                .put(gsp::handle)
+                .post(gsp::handle)
+                .delete(gsp::handle)
+                .head(gsp::handle),
+        )
+        .route("/queries", get(sparql::list_named))
+        .route("/queries/{name}", get(sparql::named))
+        .route("/assets/{file}", get(page::asset))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(cors)
+        .with_state(state))
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets the requests in flight finish.
+pub async fn serve(store: GraphStore, options: Options, bind: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| Error::Io {
+            path: format!("address {bind}").into(),
+            source: e,
+        })?;
+    let address = listener.local_addr().map_err(|e| Error::Io {
+        path: format!("address {bind}").into(),
+        source: e,
+    })?;
+    let writable = options.admin_token.is_some();
+    let app = app(store, options)?;
+    tracing::info!(
+        target: "labgraph::serve",
+        %address,
+        writable,
+        "labgraph écoute sur http://{address}/sparql (listening)"
+    );
+    eprintln!(
+        "labgraph: point d'accès SPARQL sur http://{address}/sparql — SPARQL endpoint at http://{address}/sparql ({})",
+        if writable {
+            "écriture avec le jeton d'administration / writes with the admin token"
+        } else {
+            "lecture seule / read-only"
+        }
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Error::Io {
+            path: format!("address {address}").into(),
+            source: e,
+        })?;
+    eprintln!("labgraph: arrêté proprement / stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!(target: "labgraph::serve", "signal received: finishing the requests in flight");
+}
+
+/// Request metrics and one structured log line per request.
+async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "other".to_owned(), |m| m.as_str().to_owned());
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .request(method.as_str(), &route, status, elapsed);
+    let cache = response
+        .headers()
+        .get(CACHE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info!(
+        target: "labgraph::access",
+        method = %method,
+        path = %path,
+        route = %route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        cache,
+        "request"
+    );
+    response
+}
+
+/// Says whether a response came from the result cache (`hit`) or was computed (`miss`).
+pub const CACHE_HEADER: HeaderName = HeaderName::from_static("x-labgraph-cache");
+
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn healthz(State(state): State<Shared>) -> Response {
+    let store = state.store.clone();
+    let probe = tokio::task::spawn_blocking(move || {
+        store
+            .prepare("ASK {}")
+            .and_then(|q| store.evaluate(q, Vec::new()).map(drop))
+    })
+    .await;
+    match probe {
+        Ok(Ok(())) => (
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            axum::Json(serde_json::json!({
+                "status": "ok",
+                "generation": state.generation(),
+                "writable": state.writable(),
+                "version": env!("CARGO_PKG_VERSION"),
+            })),
+        )
+            .into_response(),
+        _ => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "le magasin ne répond pas",
+            "the store does not answer",
+            String::new(),
+        )
+        .into_response(),
+    }
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "cette adresse n'existe pas",
+        "no such resource",
+        format!(
+            "{} — see / for what this server offers (/sparql, /store, /queries, /healthz, /metrics)",
+            request.uri().path()
+        ),
+    )
+}
+
+/// An error response: a status, a one-line summary in French and English, the detail,
+/// as `text/plain`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    fr: &'static str,
+    en: &'static str,
+    detail: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, fr: &'static str, en: &'static str, detail: String) -> Self {
+        Self {
+            status,
+            fr,
+            en,
+            detail,
+            headers: Vec::new(),
+        }
+    }
+
+    fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "requête invalide",
+            "bad request",
+            detail.into(),
+        )
+    }
+
+    fn not_acceptable(offered: &[negotiate::Repr]) -> Self {
+        Self::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "aucun format demandé n'est disponible",
+            "none of the requested formats is available",
+            format!(
+                "this response can be {}; ask with Accept or the format parameter",
+                offered
+                    .iter()
+                    .map(|r| r.media_type().split(';').next().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    }
+
+    fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "type de contenu non pris en charge",
+            "unsupported content type",
+            detail.into(),
+        )
+    }
+
+    fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "corps de requête trop grand",
+            "request body too large",
+            format!("the limit is {limit} bytes"),
+        )
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        let detail = error.to_string();
+        match error {
+            Error::Cancelled => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "requête interrompue : budget de temps dépassé",
+                "query cancelled: time budget exceeded",
+                detail,
+            ),
+            Error::TooLarge { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "résultat trop grand",
+                "result too large",
+                detail,
+            ),
+            Error::Protected(_) => Self::new(
+                StatusCode::FORBIDDEN,
+                "graphe géré par labgraph",
+                "graph managed by labgraph",
+                detail,
+            ),
+            Error::Query { .. }
+            | Error::Usage(_)
+            | Error::Iri { .. }
+            | Error::Syntax { .. }
+            | Error::Parameter { .. } => Self::bad_request(detail),
+            Error::UnknownQuery { .. } => Self::new(
+                StatusCode::NOT_FOUND,
+                "requête nommée inconnue",
+                "unknown named query",
+                detail,
+            ),
+            _ => {
+                tracing::error!(target: "labgraph::serve", "{detail}");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "erreur interne du serveur",
+                    "internal server error",
+                    detail,
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = if self.detail.is_empty() {
+            format!("{} / {}\n", self.fr, self.en)
+        } else {
+            format!("{} / {}\n{}\n", self.fr, self.en, self.detail)
+        };
+        let mut response = (
+            self.status,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            body,
+        )
+            .into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}

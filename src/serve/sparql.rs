@@ -1,0 +1,618 @@
+//! `/sparql`: the SPARQL 1.1 Protocol (query by GET, POST form and POST direct; update
+//! by POST), the Service Description, and `/queries`: the named queries as a REST API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oxigraph::model::vocab::rdf;
+use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
+use oxigraph::sparql::{CancellationToken, QueryResults, Variable};
+use spargebra::GraphUpdateOperation;
+
+use super::metrics::Outcome;
+use super::negotiate::{self, Repr};
+use super::{ApiError, AppState, CACHE_HEADER, Shared, auth, cache, page};
+use crate::error::Error;
+use crate::queries;
+use crate::results;
+use crate::store::{Controls, DatasetSpec, Prepared};
+
+/// Query-string or form parameters, in order, repeats kept.
+pub(super) struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub(super) fn parse(raw: &[u8]) -> Self {
+        Self(
+            form_urlencoded::parse(raw)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    fn extend(&mut self, other: Params) {
+        self.0.extend(other.0);
+    }
+
+    pub(super) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(super) fn has(&self, name: &str) -> bool {
+        self.all(name).next().is_some()
+    }
+
+    /// A parameter given at most once.
+    pub(super) fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        let mut values = self
+            .0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str());
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(ApiError::bad_request(format!(
+                "the parameter '{name}' is given more than once"
+            )));
+        }
+        Ok(first)
+    }
+}
+
+/// A query to answer: its parsed form, parameters, dataset, and the text that identifies
+/// it in cache keys and ETags.
+struct Job {
+    identity: String,
+    prepared: Prepared,
+    bindings: Vec<(Variable, Term)>,
+    dataset: Option<DatasetSpec>,
+    format: Option<String>,
+}
+
+/// `GET /sparql`: a query, else the query page for browsers, else the Service Description.
+pub async fn get(
+    State(state): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(raw.unwrap_or_default().as_bytes());
+    if params.has("update") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "une mise à jour se fait par POST",
+            "updates are sent by POST",
+            "SPARQL 1.1 Protocol: send the update as application/sparql-update or as a form field 'update' in a POST".into(),
+        ));
+    }
+    match params.one("query")? {
+        Some(query) => {
+            let query = query.to_owned();
+            query_response(&state, &params, query, &headers).await
+        }
+        None if negotiate::prefers_html(accept(&headers)) => Ok(page::query_page(&state.page)),
+        None => service_description(&state, &params, &headers).await,
+    }
+}
+
+/// `POST /sparql`: a query or an update, as a form or directly in the body.
+pub async fn post(
+    State(state): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let mut params = Params::parse(raw.unwrap_or_default().as_bytes());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(negotiate::content_essence);
+    let body = read_body(body, state.options.max_query_bytes).await?;
+    let text = |body: Bytes| {
+        String::from_utf8(body.to_vec())
+            .map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))
+    };
+    match content_type.as_deref() {
+        Some("application/x-www-form-urlencoded") => {
+            params.extend(Params::parse(&body));
+            match (params.one("query")?, params.one("update")?) {
+                (Some(_), Some(_)) => Err(ApiError::bad_request(
+                    "a request carries a query or an update, not both",
+                )),
+                (Some(query), None) => {
+                    let query = query.to_owned();
+                    query_response(&state, &params, query, &headers).await
+                }
+                (None, Some(update)) => {
+                    let update = update.to_owned();
+                    update_response(&state, &params, update, &headers).await
+                }
+                (None, None) => Err(ApiError::bad_request(
+                    "the form has neither a 'query' nor an 'update' field",
+                )),
+            }
+        }
+        Some("application/sparql-query") => {
+            if params.has("query") {
+                return Err(ApiError::bad_request(
+                    "a query sent in the body cannot also be given as a 'query' parameter",
+                ));
+            }
+            query_response(&state, &params, text(body)?, &headers).await
+        }
+        Some("application/sparql-update") => {
+            update_response(&state, &params, text(body)?, &headers).await
+        }
+        Some(other) => Err(ApiError::unsupported_media_type(format!(
+            "'{other}': a SPARQL request is application/sparql-query, application/sparql-update or application/x-www-form-urlencoded"
+        ))),
+        None => Err(ApiError::unsupported_media_type(
+            "the request has no Content-Type: use application/sparql-query, application/sparql-update or application/x-www-form-urlencoded",
+        )),
+    }
+}
+
+/// `GET /queries`: the named queries, their parameters and examples, as JSON.
+pub async fn list_named() -> Result<Response, ApiError> {
+    let list = queries::all()?
+        .into_iter()
+        .map(|q| {
+            serde_json::json!({
+                "name": q.name,
+                "title": q.title,
+                "title_en": q.title_en,
+                "answers": q.answers,
+                "parameters": q.params.iter().map(|p| serde_json::json!({
+                    "name": p.name,
+                    "type": format!("{:?}", p.kind).to_lowercase(),
+                    "description": p.description,
+                })).collect::<Vec<_>>(),
+                "example": q.example.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "url": format!("/queries/{}", q.name),
+                "sparql": q.text,
+            })
+        })
+        .collect::<Vec<_>>();
+    Ok(axum::Json(list).into_response())
+}
+
+/// `GET /queries/{name}?param=value…`: a named query with typed parameters.
+pub async fn named(
+    State(state): State<Shared>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let named = queries::find(&name)?;
+    let params = Params::parse(raw.unwrap_or_default().as_bytes());
+    let mut values: Vec<(String, String)> = params
+        .0
+        .iter()
+        .filter(|(k, _)| k != "format")
+        .cloned()
+        .collect();
+    values.sort();
+    let bindings = named.bindings(&values, state.store.base())?;
+    let prepared = state.store.prepare(named.text)?;
+    let job = Job {
+        identity: format!("named:{name}?{values:?}"),
+        prepared,
+        bindings,
+        dataset: None,
+        format: params.one("format")?.map(str::to_owned),
+    };
+    answer(&state, job, &headers).await
+}
+
+async fn query_response(
+    state: &Shared,
+    params: &Params,
+    text: String,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let prepared = state.store.prepare(&text)?;
+    let dataset = dataset(state, params, "default-graph-uri", "named-graph-uri")?;
+    let job = Job {
+        identity: format!("query:{text}"),
+        prepared,
+        bindings: Vec::new(),
+        dataset,
+        format: params.one("format")?.map(str::to_owned),
+    };
+    answer(state, job, headers).await
+}
+
+/// The dataset named by the protocol's parameters, if any.
+fn dataset(
+    state: &AppState,
+    params: &Params,
+    default: &str,
+    named: &str,
+) -> Result<Option<DatasetSpec>, ApiError> {
+    let resolve = |name: &str| -> Result<Vec<NamedNode>, ApiError> {
+        params
+            .all(name)
+            .map(|iri| state.store.base().resolve(iri).map_err(ApiError::from))
+            .collect()
+    };
+    let spec = DatasetSpec {
+        default: resolve(default)?,
+        named: resolve(named)?,
+    };
+    Ok((params.has(default) || params.has(named)).then_some(spec))
+}
+
+/// Negotiates, checks the ETag and the cache, then evaluates under the time budget.
+async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let offered: Vec<Repr> = if job.prepared.returns_graph() {
+        negotiate::graphs().to_vec()
+    } else {
+        negotiate::RESULTS.to_vec()
+    };
+    let repr = negotiate::choose(&offered, accept(headers), job.format.as_deref())
+        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
+    let key = cache::key((
+        state.epoch,
+        state.generation(),
+        &job.identity,
+        &job.dataset,
+        repr.media_type(),
+    ));
+    let etag = cache::etag(key);
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| cache::matches(inm, &etag))
+    {
+        return Ok(not_modified(&etag));
+    }
+    if let Some(entry) = state.cache.get(key) {
+        state.metrics.cache(true);
+        return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
+    }
+    state.metrics.cache(false);
+    if let Err(reason) = super::limits::check(job.prepared.query(), state.options.max_inline_rows) {
+        state.metrics.query(Outcome::Refused);
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "requête trop coûteuse",
+            "query too expensive",
+            format!("the query is refused: {reason}"),
+        ));
+    }
+    let body = evaluate(state, job, repr).await?;
+    state.cache.put(
+        key,
+        cache::Entry {
+            body: body.clone(),
+            content_type: repr.media_type(),
+        },
+    );
+    Ok(ok(body, repr.media_type(), &etag, "miss"))
+}
+
+/// Runs a query on the blocking pool, with a permit of the concurrency limit, cancelled
+/// when its time budget runs out; the whole response is written before anything is sent.
+async fn evaluate(state: &Shared, job: Job, repr: Repr) -> Result<Bytes, ApiError> {
+    let Ok(permit) = state.queries.clone().try_acquire_owned() else {
+        state.metrics.query(Outcome::Busy);
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serveur occupé : trop de requêtes en cours",
+            "server busy: too many queries running",
+            format!(
+                "{} queries are running; retry in a moment",
+                state.options.max_concurrent
+            ),
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
+    };
+    let token = CancellationToken::new();
+    let timeout = state.options.timeout;
+    let timer = {
+        let token = token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            token.cancel();
+        })
+    };
+    let store = Arc::clone(&state.store);
+    let cap = state.options.max_results;
+    let task = tokio::task::spawn_blocking(move || {
+        // The permit is held until the evaluation really ends.
+        let _permit = permit;
+        let controls = Controls {
+            dataset: job.dataset,
+            cancel: Some(token),
+        };
+        let results = store.evaluate_with(job.prepared, job.bindings, &controls)?;
+        let mut body = Vec::new();
+        const TARGET: &str = "the response";
+        match (results, repr) {
+            (QueryResults::Solutions(solutions), Repr::Results(format)) => {
+                results::write_solutions(solutions, format, &mut body, Some(cap), TARGET)?
+            }
+            (QueryResults::Boolean(value), Repr::Results(format)) => {
+                results::write_boolean(value, format, &mut body, TARGET)?
+            }
+            (QueryResults::Graph(triples), Repr::Graph(format)) => {
+                results::write_graph(triples, format, &mut body, Some(cap), TARGET)?
+            }
+            _ => {
+                return Err(Error::Usage(
+                    "the negotiated format does not fit the query's results".into(),
+                ));
+            }
+        }
+        Ok(Bytes::from(body))
+    });
+    // The token stops queries that read the store; a grace period covers the rest, which
+    // the complexity bound keeps short.
+    let outcome = tokio::time::timeout(timeout + Duration::from_secs(5), task).await;
+    timer.abort();
+    match outcome {
+        Ok(Ok(Ok(body))) => {
+            state.metrics.query(Outcome::Ok);
+            Ok(body)
+        }
+        Ok(Ok(Err(error))) => {
+            state.metrics.query(match error {
+                Error::Cancelled => Outcome::Cancelled,
+                Error::TooLarge { .. } => Outcome::TooLarge,
+                _ => Outcome::Failed,
+            });
+            Err(error.into())
+        }
+        Ok(Err(join)) => {
+            state.metrics.query(Outcome::Failed);
+            Err(Error::Query {
+                context: "the query failed".into(),
+                message: join.to_string(),
+            }
+            .into())
+        }
+        Err(_) => {
+            state.metrics.query(Outcome::Cancelled);
+            Err(Error::Cancelled.into())
+        }
+    }
+}
+
+async fn update_response(
+    state: &Shared,
+    params: &Params,
+    text: String,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    auth::authorize(state, headers)?;
+    let update = state.store.prepare_update(&text)?;
+    let dataset = dataset(state, params, "using-graph-uri", "using-named-graph-uri")?;
+    if dataset.is_some()
+        && update.operations.iter().any(|op| {
+            matches!(
+                op,
+                GraphUpdateOperation::DeleteInsert { using: Some(_), .. }
+            )
+        })
+    {
+        return Err(ApiError::bad_request(
+            "the update has its own USING or WITH clause: it cannot also take using-graph-uri or using-named-graph-uri",
+        ));
+    }
+    let _writing = state.writer.lock().await;
+    let store = Arc::clone(&state.store);
+    let report = tokio::task::spawn_blocking(move || {
+        store.update(update, dataset.as_ref(), "SPARQL 1.1 Update (HTTP)")
+    })
+    .await
+    .map_err(|e| {
+        ApiError::from(Error::Query {
+            context: "the update failed".into(),
+            message: e.to_string(),
+        })
+    })??;
+    state.written();
+    state.metrics.write();
+    tracing::info!(target: "labgraph::serve", activity = %report.activity, "update committed");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format.
+async fn service_description(
+    state: &Shared,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let offered = negotiate::graphs();
+    let repr = negotiate::choose(&offered, accept(headers), params.one("format")?)
+        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
+    let Repr::Graph(format) = repr else {
+        return Err(ApiError::not_acceptable(&offered));
+    };
+    let endpoint = endpoint_iri(headers)?;
+    let store = Arc::clone(&state.store);
+    let writable = state.writable();
+    let body = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
+        let triples = description(&store, &endpoint, writable)?;
+        let mut body = Vec::new();
+        let mut writer = crate::store::prefixed(oxigraph::io::RdfSerializer::from_format(format))
+            .with_prefix("sd", SD)
+            .expect("valid IRI")
+            .for_writer(&mut body);
+        for triple in &triples {
+            writer.serialize_triple(triple).map_err(|e| Error::Io {
+                path: "the response".into(),
+                source: e,
+            })?;
+        }
+        writer.finish().map_err(|e| Error::Io {
+            path: "the response".into(),
+            source: e,
+        })?;
+        Ok(body)
+    })
+    .await
+    .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??;
+    Ok(([(header::CONTENT_TYPE, repr.media_type())], body).into_response())
+}
+
+const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
+const FORMATS: &str = "http://www.w3.org/ns/formats/";
+
+fn description(
+    store: &crate::store::GraphStore,
+    endpoint: &NamedNode,
+    writable: bool,
+) -> crate::Result<Vec<Triple>> {
+    let sd = |local: &str| NamedNode::new_unchecked(format!("{SD}{local}"));
+    let service = NamedOrBlankNode::from(BlankNode::default());
+    let mut triples = vec![
+        Triple::new(service.clone(), rdf::TYPE, sd("Service")),
+        Triple::new(service.clone(), sd("endpoint"), endpoint.clone()),
+        Triple::new(
+            service.clone(),
+            sd("supportedLanguage"),
+            sd("SPARQL11Query"),
+        ),
+        Triple::new(service.clone(), sd("feature"), sd("UnionDefaultGraph")),
+        Triple::new(service.clone(), sd("feature"), sd("EmptyGraphs")),
+        Triple::new(
+            service.clone(),
+            sd("defaultEntailmentRegime"),
+            NamedNode::new_unchecked("http://www.w3.org/ns/entailment/Simple"),
+        ),
+        Triple::new(
+            service.clone(),
+            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+            Literal::new_language_tagged_literal_unchecked(
+                "labgraph — référentiel du Lab des transitions (IREV)",
+                "fr",
+            ),
+        ),
+        Triple::new(
+            service.clone(),
+            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+            Literal::new_language_tagged_literal_unchecked(
+                "labgraph — the Lab des transitions (IREV) knowledge graph",
+                "en",
+            ),
+        ),
+    ];
+    if writable {
+        triples.push(Triple::new(
+            service.clone(),
+            sd("supportedLanguage"),
+            sd("SPARQL11Update"),
+        ));
+    }
+    for format in [
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "N-Quads",
+        "TriG",
+        "RDF_XML",
+        "JSON-LD",
+    ] {
+        triples.push(Triple::new(
+            service.clone(),
+            sd("resultFormat"),
+            NamedNode::new_unchecked(format!("{FORMATS}{format}")),
+        ));
+    }
+    let dataset = NamedOrBlankNode::from(BlankNode::default());
+    let default_graph = NamedOrBlankNode::from(BlankNode::default());
+    triples.push(Triple::new(service, sd("defaultDataset"), dataset.clone()));
+    triples.push(Triple::new(dataset.clone(), rdf::TYPE, sd("Dataset")));
+    triples.push(Triple::new(
+        dataset.clone(),
+        sd("defaultGraph"),
+        default_graph.clone(),
+    ));
+    triples.push(Triple::new(default_graph, rdf::TYPE, sd("Graph")));
+    let void_triples = NamedNode::new_unchecked("http://rdfs.org/ns/void#triples");
+    for info in store.graphs()? {
+        let named = NamedOrBlankNode::from(BlankNode::default());
+        let graph = NamedOrBlankNode::from(BlankNode::default());
+        triples.push(Triple::new(
+            dataset.clone(),
+            sd("namedGraph"),
+            named.clone(),
+        ));
+        triples.push(Triple::new(named.clone(), rdf::TYPE, sd("NamedGraph")));
+        triples.push(Triple::new(named.clone(), sd("name"), info.graph));
+        triples.push(Triple::new(named, sd("graph"), graph.clone()));
+        triples.push(Triple::new(graph.clone(), rdf::TYPE, sd("Graph")));
+        triples.push(Triple::new(
+            graph,
+            void_triples.clone(),
+            Literal::from(info.triples as i64),
+        ));
+    }
+    Ok(triples)
+}
+
+/// This endpoint's IRI, from the request's `Host` (and `X-Forwarded-Proto` behind a
+/// proxy).
+fn endpoint_iri(headers: &HeaderMap) -> Result<NamedNode, ApiError> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| *s == "https" || *s == "http")
+        .unwrap_or("http");
+    NamedNode::new(format!("{scheme}://{host}/sparql"))
+        .map_err(|e| ApiError::bad_request(format!("the Host header is not usable: {e}")))
+}
+
+pub(super) fn accept(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
+}
+
+/// Reads a request body of at most `limit` bytes (413 beyond).
+pub(super) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::too_large(limit))
+}
+
+fn ok(body: Bytes, content_type: &'static str, etag: &str, cache: &'static str) -> Response {
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (CACHE_HEADER, HeaderValue::from_static(cache)),
+        ],
+        body,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+fn not_modified(etag: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}

@@ -1,0 +1,1224 @@
+//! The HTTP server, driven in-process (no socket): the SPARQL 1.1 Protocol, Update and
+//! Graph Store HTTP Protocol behaviours as the W3C specifications state them, every
+//! format parsed back, authentication, limits, caching, CORS, compression and operations.
+
+use std::io::Read;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use labgraph::config::BaseIri;
+use labgraph::serve::{self, AdminToken, Options};
+use labgraph::store::GraphStore;
+use labgraph::vocab;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::Triple;
+use oxigraph::sparql::results::{
+    QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
+};
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+const TOKEN: &str = "test-admin-token-0123456789";
+const SEMINAR: &str = "https://w3id.org/labgraph/id/seminar/pma-artois-2022-12-01";
+const SDG_GRAPH: &str = "https://w3id.org/labgraph/id/graph/sdg";
+
+fn base() -> BaseIri {
+    BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap()
+}
+
+fn app_with(options: Options) -> Router {
+    serve::app(GraphStore::in_memory(base()).unwrap(), options).unwrap()
+}
+
+fn app() -> Router {
+    app_with(Options::default())
+}
+
+fn writable() -> Options {
+    Options {
+        admin_token: Some(AdminToken::new(TOKEN, "test").unwrap()),
+        ..Options::default()
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or_default()
+    }
+
+    /// The rows of a SPARQL JSON result.
+    fn rows(&self) -> Vec<Value> {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text());
+        self.json()["results"]["bindings"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn get_accept(uri: &str, accept: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn query_uri(query: &str) -> String {
+    format!("/sparql?query={}", encode(query))
+}
+
+fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .unwrap()
+}
+
+fn authorized(
+    method: Method,
+    uri: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(body.into())
+        .unwrap()
+}
+
+fn count_query(graph_pattern: &str) -> String {
+    format!("SELECT (COUNT(*) AS ?n) WHERE {{ {graph_pattern} }}")
+}
+
+fn first_number(reply: &Reply) -> u64 {
+    reply.rows()[0]["n"]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn parse_graph(body: &[u8], format: RdfFormat) -> Vec<Triple> {
+    RdfParser::from_format(format)
+        .for_slice(body)
+        .map(|q| Triple::from(q.unwrap_or_else(|e| panic!("{format}: {e}"))))
+        .collect()
+}
+
+#[tokio::test]
+async fn query_by_get_post_form_and_post_direct_agree() {
+    let app = app();
+    let query = "SELECT ?s WHERE { ?s a lg:Seminar } ORDER BY ?s";
+    let by_get = send(&app, get(&query_uri(query))).await;
+    let by_form = send(
+        &app,
+        post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            format!("query={}", encode(query)),
+        ),
+    )
+    .await;
+    let direct = send(
+        &app,
+        post("/sparql", "application/sparql-query; charset=utf-8", query),
+    )
+    .await;
+    assert_eq!(
+        by_get.header(header::CONTENT_TYPE),
+        "application/sparql-results+json"
+    );
+    let rows = by_get.rows();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1]["s"]["value"], SEMINAR);
+    assert_eq!(by_form.rows(), rows);
+    assert_eq!(direct.rows(), rows);
+}
+
+#[tokio::test]
+async fn protocol_errors_have_their_status() {
+    let app = app();
+    // Malformed query: 400 with the parser's message.
+    let reply = send(&app, get(&query_uri("SELECT ?s WHERE { ?s ?p"))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.text().contains("requête invalide / bad request"),
+        "{}",
+        reply.text()
+    );
+    assert!(reply.text().contains("does not parse"), "{}", reply.text());
+    // Two query parameters.
+    let reply = send(&app, get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // An update by GET.
+    let reply = send(&app, get("/sparql?update=CLEAR%20ALL")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // A query and an update in one form.
+    let reply = send(
+        &app,
+        post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            "query=ASK%7B%7D&update=CLEAR%20ALL",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // A form with neither.
+    let reply = send(
+        &app,
+        post("/sparql", "application/x-www-form-urlencoded", "x=1"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // Direct POST with the query also in the URL.
+    let reply = send(
+        &app,
+        post(
+            "/sparql?query=ASK%7B%7D",
+            "application/sparql-query",
+            "ASK {}",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // Unsupported and missing Content-Type: 415.
+    let reply = send(&app, post("/sparql", "text/plain", "ASK {}")).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let reply = send(
+        &app,
+        Request::post("/sparql").body(Body::from("ASK {}")).unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // A body that is not UTF-8.
+    let reply = send(
+        &app,
+        post("/sparql", "application/sparql-query", vec![0xff, 0xfe]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // SERVICE is refused: the server never calls remote endpoints.
+    let reply = send(
+        &app,
+        get(&query_uri(
+            "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        )),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    // Unknown path.
+    assert_eq!(
+        send(&app, get("/nowhere")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn every_results_format_parses_back() {
+    let app = app();
+    let query = "SELECT ?s ?name WHERE { ?s a lg:Seminar ; schema:name ?name } ORDER BY ?s";
+    let expected = send(&app, get(&query_uri(query))).await.rows();
+    for (accept, format) in [
+        ("application/sparql-results+json", QueryResultsFormat::Json),
+        ("application/sparql-results+xml", QueryResultsFormat::Xml),
+        ("text/tab-separated-values", QueryResultsFormat::Tsv),
+    ] {
+        let reply = send(&app, get_accept(&query_uri(query), accept)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.header(header::CONTENT_TYPE).starts_with(accept));
+        let SliceQueryResultsParserOutput::Solutions(solutions) =
+            QueryResultsParser::from_format(format)
+                .for_slice(&reply.body)
+                .unwrap()
+        else {
+            panic!("{accept}: not solutions")
+        };
+        let names: Vec<String> = solutions
+            .map(|s| s.unwrap().get("name").unwrap().to_string())
+            .collect();
+        assert_eq!(names.len(), expected.len(), "{accept}");
+        assert!(
+            names[0].contains("Dunkerque") || names[1].contains("Artois"),
+            "{accept}: {names:?}"
+        );
+    }
+    // CSV: a header line and one line per row, by Accept and by the format parameter.
+    for request in [
+        get_accept(&query_uri(query), "text/csv"),
+        get(&format!("{}&format=csv", query_uri(query))),
+    ] {
+        let reply = send(&app, request).await;
+        assert_eq!(
+            reply.header(header::CONTENT_TYPE),
+            "text/csv; charset=utf-8"
+        );
+        let text = reply.text();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("s,name"));
+        assert_eq!(lines.count(), expected.len());
+    }
+    // ASK in every results format.
+    for (accept, needle) in [
+        ("application/sparql-results+json", "\"boolean\":true"),
+        ("application/sparql-results+xml", "<boolean>true</boolean>"),
+        ("text/csv", "true"),
+        ("text/tab-separated-values", "true"),
+    ] {
+        let reply = send(
+            &app,
+            get_accept(&query_uri("ASK { ?s a lg:Seminar }"), accept),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{accept}");
+        assert!(reply.text().contains(needle), "{accept}: {}", reply.text());
+    }
+}
+
+#[tokio::test]
+async fn every_graph_format_parses_back() {
+    let app = app();
+    let query = format!("CONSTRUCT {{ <{SEMINAR}> ?p ?o }} WHERE {{ <{SEMINAR}> ?p ?o }}");
+    let turtle = send(&app, get(&query_uri(&query))).await;
+    assert_eq!(turtle.status, StatusCode::OK, "{}", turtle.text());
+    assert_eq!(
+        turtle.header(header::CONTENT_TYPE),
+        "text/turtle; charset=utf-8"
+    );
+    let mut expected = parse_graph(&turtle.body, RdfFormat::Turtle);
+    expected.sort_by_key(|t| t.to_string());
+    assert!(expected.len() > 10);
+    for (accept, format) in [
+        ("application/n-triples", RdfFormat::NTriples),
+        ("application/rdf+xml", RdfFormat::RdfXml),
+        (
+            "application/ld+json",
+            labgraph::format::Rdf::JsonLd.oxigraph(),
+        ),
+        ("application/n-quads", RdfFormat::NQuads),
+        ("application/trig", RdfFormat::TriG),
+    ] {
+        let reply = send(&app, get_accept(&query_uri(&query), accept)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{accept}");
+        assert!(
+            reply.header(header::CONTENT_TYPE).starts_with(accept),
+            "{accept}"
+        );
+        let mut triples = parse_graph(&reply.body, format);
+        triples.sort_by_key(|t| t.to_string());
+        assert_eq!(triples, expected, "{accept}");
+    }
+    // DESCRIBE answers a graph too.
+    let reply = send(&app, get(&query_uri(&format!("DESCRIBE <{SEMINAR}>")))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(!parse_graph(&reply.body, RdfFormat::Turtle).is_empty());
+}
+
+#[tokio::test]
+async fn negotiation_q_values_format_parameter_and_406() {
+    let app = app();
+    let select = query_uri("SELECT * WHERE { ?s a lg:Seminar }");
+    let reply = send(
+        &app,
+        get_accept(
+            &select,
+            "application/sparql-results+xml;q=0.5, text/csv;q=0.9",
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "text/csv; charset=utf-8"
+    );
+    let reply = send(&app, get_accept(&select, "text/*;q=0.2, */*;q=0.1")).await;
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "text/csv; charset=utf-8"
+    );
+    // Nothing acceptable: 406, naming what is offered.
+    let reply = send(&app, get_accept(&select, "image/png")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    assert!(reply.text().contains("application/sparql-results+json"));
+    let reply = send(&app, get_accept(&select, "text/turtle")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    let reply = send(&app, get(&format!("{select}&format=turtle"))).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    // The format parameter wins over Accept.
+    let reply = send(
+        &app,
+        get_accept(&format!("{select}&format=tsv"), "image/png"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .header(header::CONTENT_TYPE)
+            .starts_with("text/tab-separated-values")
+    );
+}
+
+#[tokio::test]
+async fn default_graph_is_the_union_unless_the_request_names_a_dataset() {
+    let app = app();
+    let all = first_number(&send(&app, get(&query_uri(&count_query("?s ?p ?o")))).await);
+    let sdg = first_number(
+        &send(
+            &app,
+            get(&query_uri(&count_query(&format!(
+                "GRAPH <{SDG_GRAPH}> {{ ?s ?p ?o }}"
+            )))),
+        )
+        .await,
+    );
+    assert!(all > sdg && sdg > 1000, "{all} {sdg}");
+    // default-graph-uri: the default graph is that graph.
+    let reply = send(
+        &app,
+        get(&format!(
+            "{}&default-graph-uri={}",
+            query_uri(&count_query("?s ?p ?o")),
+            encode(SDG_GRAPH)
+        )),
+    )
+    .await;
+    assert_eq!(first_number(&reply), sdg);
+    // It overrides the query's own FROM.
+    let reply = send(
+        &app,
+        get(&format!(
+            "{}&default-graph-uri={}",
+            query_uri("SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/labgraph/id/graph/themes> WHERE { ?s ?p ?o }"),
+            encode(SDG_GRAPH)
+        )),
+    )
+    .await;
+    assert_eq!(first_number(&reply), sdg);
+    // Relative IRIs resolve against the base IRI.
+    let reply = send(
+        &app,
+        get(&format!(
+            "{}&default-graph-uri=graph/sdg",
+            query_uri(&count_query("?s ?p ?o"))
+        )),
+    )
+    .await;
+    assert_eq!(first_number(&reply), sdg);
+    // named-graph-uri only: the named graphs are those; the default graph is empty.
+    let reply = send(
+        &app,
+        get(&format!(
+            "{}&named-graph-uri={}",
+            query_uri("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"),
+            encode(SDG_GRAPH)
+        )),
+    )
+    .await;
+    let rows = reply.rows();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["g"]["value"], SDG_GRAPH);
+    let reply = send(
+        &app,
+        get(&format!(
+            "{}&named-graph-uri={}",
+            query_uri(&count_query("?s ?p ?o")),
+            encode(SDG_GRAPH)
+        )),
+    )
+    .await;
+    assert_eq!(first_number(&reply), 0);
+    // The same by POST form.
+    let reply = send(
+        &app,
+        post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            format!(
+                "query={}&default-graph-uri={}",
+                encode(&count_query("?s ?p ?o")),
+                encode(SDG_GRAPH)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(first_number(&reply), sdg);
+    // A malformed graph IRI: 400.
+    let reply = send(
+        &app,
+        get(&format!(
+            "{}&default-graph-uri=%3Anot%20an%20iri",
+            query_uri("ASK {}")
+        )),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn service_description_and_query_page() {
+    let app = app();
+    let reply = send(&app, get("/sparql")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "text/turtle; charset=utf-8"
+    );
+    let triples = parse_graph(&reply.body, RdfFormat::Turtle);
+    let text = reply.text();
+    assert!(
+        text.contains("sd:Service") && text.contains("sd:UnionDefaultGraph"),
+        "{text}"
+    );
+    assert!(text.contains("sd:SPARQL11Query") && !text.contains("sd:SPARQL11Update"));
+    assert!(
+        triples
+            .iter()
+            .any(|t| t.object.to_string() == format!("<{SDG_GRAPH}>"))
+    );
+    // A writable server says it takes updates.
+    let reply = send(
+        &app_with(writable()),
+        get_accept("/sparql", "application/ld+json"),
+    )
+    .await;
+    assert_eq!(reply.header(header::CONTENT_TYPE), "application/ld+json");
+    let triples = parse_graph(&reply.body, labgraph::format::Rdf::JsonLd.oxigraph());
+    assert!(
+        triples
+            .iter()
+            .any(|t| t.object.to_string().ends_with("#SPARQL11Update>"))
+    );
+    // A browser gets the query page, with a policy that allows nothing from elsewhere.
+    let reply = send(
+        &app,
+        get_accept("/sparql", "text/html,application/xhtml+xml,*/*;q=0.8"),
+    )
+    .await;
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
+    assert!(
+        reply
+            .header(header::CONTENT_SECURITY_POLICY)
+            .contains("default-src 'none'")
+    );
+    let html = reply.text();
+    assert!(html.contains("id=\"lg-examples\"") && html.contains("seminar-speakers"));
+    for (attribute, value) in html.split(['<', '>']).flat_map(|tag| {
+        ["src=\"", "href=\""].into_iter().filter_map(move |a| {
+            tag.split_once(a)
+                .map(|(_, rest)| (a, rest.split('"').next().unwrap().to_owned()))
+        })
+    }) {
+        assert!(
+            value.starts_with('/'),
+            "{attribute}{value} is not served by labgraph"
+        );
+    }
+    for asset in ["/assets/sparql.js", "/assets/sparql.css"] {
+        let reply = send(&app, get(asset)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{asset}");
+        assert!(
+            !reply.text().contains("https://"),
+            "{asset} fetches from elsewhere"
+        );
+    }
+    let reply = send(&app, get("/")).await;
+    assert!(reply.text().contains("href=\"/sparql\""));
+}
+
+#[tokio::test]
+async fn page_examples_answer_like_the_named_queries() {
+    let store = GraphStore::in_memory(base()).unwrap();
+    for example in serve::examples(store.base()).unwrap() {
+        let named = labgraph::queries::find(&example.name).unwrap();
+        let bindings = named.bindings(&named.example, store.base()).unwrap();
+        let rows = |results| -> Vec<String> {
+            let mut out = Vec::new();
+            labgraph::results::write_solutions(
+                match results {
+                    oxigraph::sparql::QueryResults::Solutions(s) => s,
+                    _ => panic!("{}: not a SELECT", example.name),
+                },
+                QueryResultsFormat::Tsv,
+                &mut out,
+                None,
+                "test",
+            )
+            .unwrap();
+            let mut lines: Vec<String> = String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            lines.sort();
+            lines
+        };
+        let expected = rows(
+            store
+                .evaluate(store.prepare(named.text).unwrap(), bindings)
+                .unwrap(),
+        );
+        let actual = rows(
+            store
+                .evaluate(store.prepare(&example.sparql).unwrap(), Vec::new())
+                .unwrap(),
+        );
+        assert_eq!(actual, expected, "{}", example.name);
+        assert!(
+            expected.len() > 1,
+            "{}: the example answers nothing",
+            example.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn named_queries_as_rest() {
+    let app = app();
+    let list = send(&app, get("/queries")).await.json();
+    assert_eq!(list.as_array().unwrap().len(), 12);
+    let reply = send(
+        &app,
+        get("/queries/seminar-speakers?seminar=seminar/pma-artois-2022-12-01"),
+    )
+    .await;
+    let rows = reply.rows();
+    assert!(rows.len() >= 11, "{}", rows.len());
+    let reply = send(&app, get("/queries/seminar-speakers?format=csv")).await;
+    assert!(reply.header(header::CONTENT_TYPE).starts_with("text/csv"));
+    assert_eq!(
+        send(&app, get("/queries/nope")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let reply = send(
+        &app,
+        get("/queries/seminars-on-territory?from=25%2F11%2F2022"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert!(reply.text().contains("from"), "{}", reply.text());
+}
+
+#[tokio::test]
+async fn etags_304_and_the_cache_follow_writes() {
+    let app = app_with(writable());
+    let uri = query_uri("SELECT ?s WHERE { ?s a lg:Seminar }");
+    let first = send(&app, get(&uri)).await;
+    let etag = first.header(header::ETAG).to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert_eq!(first.header(serve::CACHE_HEADER), "miss");
+    let second = send(&app, get(&uri)).await;
+    assert_eq!(second.header(serve::CACHE_HEADER), "hit");
+    assert_eq!(second.header(header::ETAG), etag);
+    assert_eq!(second.body, first.body);
+    // Another format is another entity.
+    let csv = send(&app, get_accept(&uri, "text/csv")).await;
+    assert_ne!(csv.header(header::ETAG), etag);
+    let reply = send(
+        &app,
+        Request::get(&uri)
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert!(reply.body.is_empty());
+    // A write changes the ETag and empties the cache.
+    let reply = send(
+        &app,
+        authorized(
+            Method::POST,
+            "/sparql",
+            "application/sparql-update",
+            "INSERT DATA { GRAPH <urn:test:g> { <urn:test:s> a lg:Seminar } }",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let after = send(
+        &app,
+        Request::get(&uri)
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.header(serve::CACHE_HEADER), "miss");
+    assert_ne!(after.header(header::ETAG), etag);
+    assert_eq!(after.rows().len(), 3);
+}
+
+#[tokio::test]
+async fn writes_need_the_admin_token() {
+    let update = "INSERT DATA { <urn:test:s> <urn:test:p> 1 }";
+    // Read-only server: 403 whatever the token.
+    let read_only = app();
+    let reply = send(
+        &read_only,
+        authorized(Method::POST, "/sparql", "application/sparql-update", update),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.text().contains("lecture seule"));
+    let reply = send(
+        &read_only,
+        authorized(
+            Method::PUT,
+            "/store?graph=urn:test:g",
+            "text/turtle",
+            "<urn:a> <urn:b> <urn:c> .",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let app = app_with(writable());
+    // No token: 401 with a challenge.
+    for request in [
+        post("/sparql", "application/sparql-update", update),
+        post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            format!("update={}", encode(update)),
+        ),
+        Request::put("/store?graph=urn:test:g")
+            .header(header::CONTENT_TYPE, "text/turtle")
+            .body(Body::from("<urn:a> <urn:b> <urn:c> ."))
+            .unwrap(),
+        Request::delete("/store?graph=graph/sdg")
+            .body(Body::empty())
+            .unwrap(),
+    ] {
+        let reply = send(&app, request).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            reply.header(header::WWW_AUTHENTICATE),
+            "Bearer realm=\"labgraph\""
+        );
+    }
+    // Wrong token (or scheme): 403.
+    for authorization in [
+        "Bearer test-admin-token-0123456780".to_owned(),
+        "Bearer x".to_owned(),
+        format!("Basic {TOKEN}"),
+    ] {
+        let reply = send(
+            &app,
+            Request::post("/sparql")
+                .header(header::CONTENT_TYPE, "application/sparql-update")
+                .header(header::AUTHORIZATION, authorization.as_str())
+                .body(Body::from(update))
+                .unwrap(),
+        )
+        .await;
+        assert!(
+            reply.status == StatusCode::FORBIDDEN || reply.status == StatusCode::UNAUTHORIZED,
+            "{authorization}: {}",
+            reply.status
+        );
+    }
+    // Nothing was written.
+    let reply = send(&app, get(&query_uri("ASK { <urn:test:s> ?p ?o }"))).await;
+    assert_eq!(reply.json()["boolean"], false);
+    // The right token: 204, and the data is there.
+    let reply = send(
+        &app,
+        authorized(Method::POST, "/sparql", "application/sparql-update", update),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let reply = send(&app, get(&query_uri("ASK { <urn:test:s> ?p ?o }"))).await;
+    assert_eq!(reply.json()["boolean"], true);
+}
+
+#[tokio::test]
+async fn updates_are_checked_and_recorded() {
+    let app = app_with(writable());
+    let update = |text: &str| {
+        authorized(
+            Method::POST,
+            "/sparql",
+            "application/sparql-update",
+            text.to_owned(),
+        )
+    };
+    // LOAD is refused: the server never fetches remote documents.
+    let reply = send(&app, update("LOAD <http://example.org/data.ttl>")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.text().contains("LOAD is not allowed"),
+        "{}",
+        reply.text()
+    );
+    // Malformed update: 400.
+    let reply = send(&app, update("INSERT DATA { <urn:a> }")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // The provenance graph is labgraph's own.
+    let reply = send(
+        &app,
+        update("DROP GRAPH <https://w3id.org/labgraph/id/graph/imports>"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    // using-graph-uri with an update that has its own USING: 400.
+    let reply = send(
+        &app,
+        authorized(
+            Method::POST,
+            "/sparql?using-graph-uri=graph%2Fsdg",
+            "application/sparql-update",
+            "DELETE { ?s ?p ?o } USING <urn:x> WHERE { ?s ?p ?o }",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // A good update, by form, is recorded in the provenance graph.
+    let reply = send(
+        &app,
+        authorized(
+            Method::POST,
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            format!(
+                "update={}",
+                encode("INSERT DATA { GRAPH <https://w3id.org/labgraph/id/graph/notes> { <urn:a> <urn:b> \"c\" } }")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let reply = send(
+        &app,
+        get(&query_uri(
+            "SELECT ?source ?n WHERE { GRAPH <https://w3id.org/labgraph/id/graph/imports> { <https://w3id.org/labgraph/id/graph/notes> dct:source ?source ; void:triples ?n ; prov:wasGeneratedBy ?a . ?a prov:endedAtTime ?t } }",
+        )),
+    )
+    .await;
+    let rows = reply.rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["source"]["value"], "SPARQL 1.1 Update (HTTP)");
+    assert_eq!(rows[0]["n"]["value"], "1");
+}
+
+#[tokio::test]
+async fn graph_store_protocol() {
+    let app = app_with(writable());
+    let target = "/store?graph=https%3A%2F%2Fw3id.org%2Flabgraph%2Fid%2Fgraph%2Fnotes";
+    // GET of a graph that does not exist: 404.
+    assert_eq!(send(&app, get(target)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, authorized(Method::DELETE, target, "text/turtle", ""))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // PUT creates: 201; PUT again replaces: 204.
+    let first = "<urn:a> <urn:b> \"un\"@fr , \"one\"@en .";
+    let reply = send(&app, authorized(Method::PUT, target, "text/turtle", first)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let reply = send(
+        &app,
+        authorized(
+            Method::PUT,
+            target,
+            "application/n-triples",
+            "<urn:a> <urn:b> <urn:c> .\n",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let reply = send(&app, get_accept(target, "application/n-triples")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text().trim(), "<urn:a> <urn:b> <urn:c> .");
+    // POST merges.
+    let reply = send(
+        &app,
+        authorized(
+            Method::POST,
+            target,
+            "application/ld+json",
+            r#"{"@id": "urn:a", "urn:d": "e"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let reply = send(&app, get(target)).await;
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "text/turtle; charset=utf-8"
+    );
+    assert_eq!(parse_graph(&reply.body, RdfFormat::Turtle).len(), 2);
+    // HEAD: the headers of GET, no body.
+    let head = send(&app, Request::head(target).body(Body::empty()).unwrap()).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header(header::ETAG), reply.header(header::ETAG));
+    // Every graph format.
+    for (accept, format) in [
+        ("application/rdf+xml", RdfFormat::RdfXml),
+        (
+            "application/ld+json",
+            labgraph::format::Rdf::JsonLd.oxigraph(),
+        ),
+        ("application/n-triples", RdfFormat::NTriples),
+    ] {
+        let reply = send(&app, get_accept(target, accept)).await;
+        assert_eq!(parse_graph(&reply.body, format).len(), 2, "{accept}");
+    }
+    // The write is recorded.
+    let reply = send(
+        &app,
+        get(&query_uri("SELECT ?source WHERE { <https://w3id.org/labgraph/id/graph/notes> dct:source ?source }")),
+    )
+    .await;
+    assert_eq!(
+        reply.rows()[0]["source"]["value"],
+        "Graph Store Protocol POST"
+    );
+    // Malformed body: 400 naming line and column; the graph is unchanged.
+    let before = send(&app, get_accept(target, "application/n-triples"))
+        .await
+        .body;
+    let reply = send(
+        &app,
+        authorized(
+            Method::PUT,
+            target,
+            "text/turtle",
+            "<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> .\n",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.text().contains("the request body:2:"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(
+        send(&app, get_accept(target, "application/n-triples"))
+            .await
+            .body,
+        before
+    );
+    // Unsupported body type: 415.
+    let reply = send(
+        &app,
+        authorized(Method::PUT, target, "application/pdf", "%PDF"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Target errors.
+    let reply = send(&app, authorized(Method::PUT, "/store", "text/turtle", "")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = send(&app, get("/store?default&graph=urn:x")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // The provenance graph cannot be written.
+    let reply = send(
+        &app,
+        authorized(Method::PUT, "/store?graph=graph/imports", "text/turtle", ""),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // The default graph (empty: the data lives in named graphs) takes writes too.
+    let reply = send(
+        &app,
+        authorized(
+            Method::PUT,
+            "/store?default",
+            "text/turtle",
+            "<urn:x> <urn:y> <urn:z> .",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let reply = send(&app, get_accept("/store?default", "application/n-triples")).await;
+    assert_eq!(reply.text().trim(), "<urn:x> <urn:y> <urn:z> .");
+    // DELETE: 204, then 404.
+    let reply = send(&app, authorized(Method::DELETE, target, "text/turtle", "")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(send(&app, get(target)).await.status, StatusCode::NOT_FOUND);
+    // The whole dataset, in a quad format.
+    let reply = send(&app, get("/store")).await;
+    assert_eq!(reply.header(header::CONTENT_TYPE), "application/n-quads");
+    assert!(reply.text().lines().count() > 10_000);
+    let reply = send(&app, get_accept("/store", "text/turtle")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    // Other methods: 405.
+    let reply = send(&app, Request::patch(target).body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn bodies_over_the_limits_get_413() {
+    let app = app_with(Options {
+        max_query_bytes: 1000,
+        max_upload_bytes: 2000,
+        ..writable()
+    });
+    let long = format!("ASK {{ }} # {}", "x".repeat(2000));
+    let reply = send(&app, post("/sparql", "application/sparql-query", long)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let big = "<urn:a> <urn:b> \"x\" .\n".repeat(200);
+    let reply = send(
+        &app,
+        authorized(
+            Method::PUT,
+            "/store?graph=urn:g",
+            "application/n-triples",
+            big,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn result_cap_and_complexity_bound() {
+    let app = app_with(Options {
+        max_results: 5,
+        ..Options::default()
+    });
+    let reply = send(&app, get(&query_uri("SELECT * WHERE { ?s ?p ?o }"))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.text().contains("more than 5 rows"),
+        "{}",
+        reply.text()
+    );
+    let reply = send(&app, get(&query_uri("SELECT * WHERE { ?s ?p ?o } LIMIT 5"))).await;
+    assert_eq!(reply.rows().len(), 5);
+    let reply = send(&app, get(&query_uri("CONSTRUCT WHERE { ?s ?p ?o }"))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let values: String = (0..300).map(|i| format!("{i} ")).collect();
+    let cube = format!(
+        "SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} }}"
+    );
+    let reply = send(&app, get(&query_uri(&cube))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("27000000"), "{}", reply.text());
+    // A cartesian product that could not be cancelled: refused before it starts.
+    let reply = send(
+        &app,
+        get(&query_uri(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+        )),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.text().contains("cartesian product"),
+        "{}",
+        reply.text()
+    );
+    let metrics = send(&app, get("/metrics")).await.text();
+    assert!(
+        metrics.contains("labgraph_queries_total{outcome=\"refused\"} 2"),
+        "{metrics}"
+    );
+}
+
+/// Walks every path of the graph from every node, reading the store at each step: takes
+/// far longer than the budgets below, and can be cancelled at any step.
+const SLOW: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:none>)+ ?b . ?b ?p ?c }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_over_its_time_budget_is_cancelled() {
+    let app = app_with(Options {
+        timeout: Duration::from_millis(300),
+        ..Options::default()
+    });
+    let started = std::time::Instant::now();
+    let reply = send(&app, get(&query_uri(SLOW))).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(reply.text().contains("budget"), "{}", reply.text());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let metrics = send(&app, get("/metrics")).await.text();
+    assert!(
+        metrics.contains("labgraph_queries_total{outcome=\"cancelled\"} 1"),
+        "{metrics}"
+    );
+    // The server still answers.
+    assert_eq!(
+        send(&app, get(&query_uri("ASK {}"))).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_server_answers_503_with_retry_after() {
+    let app = app_with(Options {
+        timeout: Duration::from_secs(3),
+        max_concurrent: 1,
+        ..Options::default()
+    });
+    let slow = tokio::spawn({
+        let app = app.clone();
+        async move { send(&app, get(&query_uri(SLOW))).await }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let reply = send(&app, get(&query_uri("ASK {}"))).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.header(header::RETRY_AFTER), "1");
+    assert_eq!(slow.await.unwrap().status, StatusCode::SERVICE_UNAVAILABLE);
+    // Once the slow query is cancelled, the permit is back.
+    assert_eq!(
+        send(&app, get(&query_uri("ASK {}"))).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn cors_allows_reads_from_anywhere_but_not_writes() {
+    let app = app_with(writable());
+    let reply = send(
+        &app,
+        Request::get(query_uri("ASK {}"))
+            .header(header::ORIGIN, "https://partner.example")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    let preflight = |method: &str, headers: &str| {
+        Request::options("/sparql")
+            .header(header::ORIGIN, "https://partner.example")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, method)
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, headers)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let reply = send(&app, preflight("POST", "content-type")).await;
+    assert!(reply.status.is_success());
+    assert!(
+        reply
+            .header(header::ACCESS_CONTROL_ALLOW_METHODS)
+            .contains("POST")
+    );
+    assert!(
+        !reply
+            .header(header::ACCESS_CONTROL_ALLOW_METHODS)
+            .contains("PUT")
+    );
+    assert!(
+        !reply
+            .header(header::ACCESS_CONTROL_ALLOW_HEADERS)
+            .to_ascii_lowercase()
+            .contains("authorization")
+    );
+}
+
+#[tokio::test]
+async fn responses_are_compressed_on_request() {
+    let app = app();
+    let uri = query_uri("SELECT * WHERE { ?s a skos:Concept ; skos:prefLabel ?l }");
+    let plain = send(&app, get(&uri)).await;
+    for (encoding, decode) in [
+        (
+            "gzip",
+            (|b: &[u8]| {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(b)
+                    .read_to_end(&mut out)
+                    .unwrap();
+                out
+            }) as fn(&[u8]) -> Vec<u8>,
+        ),
+        ("br", |b: &[u8]| {
+            let mut out = Vec::new();
+            brotli::Decompressor::new(b, 4096)
+                .read_to_end(&mut out)
+                .unwrap();
+            out
+        }),
+    ] {
+        let reply = send(
+            &app,
+            Request::get(&uri)
+                .header(header::ACCEPT_ENCODING, encoding)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.header(header::CONTENT_ENCODING), encoding);
+        assert!(reply.body.len() < plain.body.len() / 3, "{encoding}");
+        assert_eq!(decode(&reply.body), plain.body.to_vec(), "{encoding}");
+    }
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let app = app();
+    let health = send(&app, get("/healthz")).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json()["status"], "ok");
+    send(&app, get(&query_uri("ASK {}"))).await;
+    send(&app, get(&query_uri("ASK {}"))).await;
+    let metrics = send(&app, get("/metrics")).await;
+    assert!(
+        metrics
+            .header(header::CONTENT_TYPE)
+            .contains("openmetrics-text")
+    );
+    let text = metrics.text();
+    for needle in [
+        "labgraph_http_requests_total{method=\"GET\",route=\"/sparql\",status=\"200\"} 2",
+        "labgraph_http_request_duration_seconds_bucket{le=",
+        "labgraph_cache_hits_total 1",
+        "labgraph_cache_misses_total 1",
+        "labgraph_queries_total{outcome=\"ok\"} 1",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+}
