@@ -79,7 +79,7 @@ async fn read(
         Target::Graph(_) => negotiate::graphs().to_vec(),
         Target::Dataset => negotiate::datasets().to_vec(),
     };
-    let repr = negotiate::choose(&offered, accept(headers), params.one("format")?)
+    let repr = negotiate::choose(&offered, accept(headers), params.format()?)
         .ok_or_else(|| ApiError::not_acceptable(&offered))?;
     let Repr::Graph(format) = repr else {
         return Err(ApiError::not_acceptable(&offered));

@@ -66,11 +66,11 @@ impl Repr {
             Repr::Results(QueryResultsFormat::Tsv) => &["tsv"],
             Repr::Results(_) => &[],
             Repr::Graph(RdfFormat::Turtle) => &["turtle", "ttl"],
-            Repr::Graph(RdfFormat::NTriples) => &["ntriples", "nt"],
-            Repr::Graph(RdfFormat::NQuads) => &["nquads", "nq"],
+            Repr::Graph(RdfFormat::NTriples) => &["ntriples", "nt", "n-triples"],
+            Repr::Graph(RdfFormat::NQuads) => &["nquads", "nq", "n-quads"],
             Repr::Graph(RdfFormat::TriG) => &["trig"],
-            Repr::Graph(RdfFormat::RdfXml) => &["rdfxml", "rdf", "xml"],
-            Repr::Graph(RdfFormat::JsonLd { .. }) => &["jsonld", "json"],
+            Repr::Graph(RdfFormat::RdfXml) => &["rdfxml", "rdf", "xml", "rdf+xml"],
+            Repr::Graph(RdfFormat::JsonLd { .. }) => &["jsonld", "json", "json-ld"],
             Repr::Graph(_) => &[],
             Repr::Html => &["html"],
         }
@@ -111,16 +111,21 @@ pub fn datasets() -> [Repr; 3] {
     ]
 }
 
-/// The representation a request gets: the `format` parameter when given (a short name or
-/// a media type), else the best match of `Accept` (absent means `*/*`). `None` means
-/// nothing offered fits: 406.
+/// The representation a request gets: the `format` parameter when it names a format (a
+/// short name or a media type), else the best match of `Accept` (absent means `*/*`).
+/// `None` means nothing offered fits: 406.
 pub fn choose(offered: &[Repr], accept: Option<&str>, format: Option<&str>) -> Option<Repr> {
     if let Some(format) = format {
         let format = format.trim().to_ascii_lowercase();
-        return offered.iter().copied().find(|r| {
+        let names = |r: &Repr| {
             r.short_names().contains(&format.as_str())
                 || r.names().contains(&essence(&format).as_str())
-        });
+        };
+        let known = RESULTS.iter().chain(graphs().iter()).any(names);
+        // A format this server knows decides; an unknown value is left to Accept.
+        if known {
+            return offered.iter().copied().find(names);
+        }
     }
     let accept = accept.unwrap_or("*/*");
     let ranges = parse_accept(accept);
@@ -263,6 +268,10 @@ mod tests {
         assert_eq!(choose(RESULTS, Some("image/png"), Some("csv")), Some(csv));
         assert_eq!(choose(RESULTS, None, Some("text/csv")), Some(csv));
         assert_eq!(choose(RESULTS, None, Some("turtle")), None);
+        assert_eq!(
+            choose(RESULTS, Some("text/csv"), Some("unheard-of")),
+            Some(csv)
+        );
         let g = graphs();
         assert_eq!(choose(&g, None, None), Some(Repr::Graph(RdfFormat::Turtle)));
         assert_eq!(

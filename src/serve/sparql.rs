@@ -48,6 +48,12 @@ impl Params {
         self.all(name).next().is_some()
     }
 
+    /// The `format` parameter. Clients repeat it with synonyms (SPARQLWrapper sends
+    /// `format=csv&format=text/csv`): the first value decides.
+    pub(super) fn format(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.all("format").next())
+    }
+
     /// A parameter given at most once.
     pub(super) fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
         let mut values = self
@@ -204,7 +210,7 @@ pub async fn named(
         prepared,
         bindings,
         dataset: None,
-        format: params.one("format")?.map(str::to_owned),
+        format: params.format()?.map(str::to_owned),
     };
     answer(&state, job, &headers).await
 }
@@ -222,7 +228,7 @@ async fn query_response(
         prepared,
         bindings: Vec::new(),
         dataset,
-        format: params.one("format")?.map(str::to_owned),
+        format: params.format()?.map(str::to_owned),
     };
     answer(state, job, headers).await
 }
@@ -429,7 +435,7 @@ async fn service_description(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let offered = negotiate::graphs();
-    let repr = negotiate::choose(&offered, accept(headers), params.one("format")?)
+    let repr = negotiate::choose(&offered, accept(headers), params.format()?)
         .ok_or_else(|| ApiError::not_acceptable(&offered))?;
     let Repr::Graph(format) = repr else {
         return Err(ApiError::not_acceptable(&offered));

@@ -1,0 +1,278 @@
+//! `labgraph serve` as a process on loopback: real clients (Python's SPARQLWrapper and
+//! rdflib, installed by this test into a virtual environment), the query page in a real
+//! headless browser (Debian's chromium), graceful shutdown on SIGTERM, and bad flags.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "live-test-token-0123456789";
+
+/// A server on a free loopback port, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    stderr: Arc<Mutex<String>>,
+    _store: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let store = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_labgraph"))
+            .arg("--store")
+            .arg(store.path().join("store"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
+            .env("LABGRAPH_ADMIN_TOKEN", TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let log = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.by_ref().map_while(Result::ok) {
+                if let Some(rest) = line.split("http://").nth(1)
+                    && line.contains("point d'accès SPARQL")
+                {
+                    let address = rest.split('/').next().unwrap().to_owned();
+                    let _ = sender.send(address);
+                }
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let address = receiver
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("the server did not start: {}", stderr.lock().unwrap()));
+        Server {
+            child,
+            url: format!("http://{address}"),
+            stderr,
+            _store: store,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(command: &mut Command) -> std::process::Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// A virtual environment with the pinned clients of tests/clients/requirements.txt,
+/// made once under target/ (pip reaches PyPI).
+fn python_with_clients() -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients-venv");
+    let python = root.join("bin").join("python");
+    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/requirements.txt");
+    let stamp = root.join("installed.txt");
+    let wanted = std::fs::read_to_string(&requirements).unwrap();
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        let _ = std::fs::remove_dir_all(&root);
+        run(Command::new("python3").args(["-m", "venv"]).arg(&root));
+        run(Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements));
+        std::fs::write(&stamp, wanted).unwrap();
+    }
+    python
+}
+
+#[test]
+fn python_sparqlwrapper_and_rdflib_against_a_live_server() {
+    let python = python_with_clients();
+    let server = Server::start(&[]);
+    let output = run(Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/check.py"))
+        .arg(&server.url)
+        .arg(TOKEN));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("checks passed"), "{said}");
+    eprintln!("{said}");
+}
+
+/// Debian's chromium, headless, on loopback only, dumping the DOM once the page's
+/// scripts and fetches have settled.
+fn chromium_dom(url: &str) -> String {
+    let chromium =
+        std::env::var("LABGRAPH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "the browser test needs Debian's chromium: apt-get install -y chromium (or set LABGRAPH_CHROMIUM)"
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let output = run(Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn the_query_page_runs_an_example_in_headless_chromium() {
+    let server = Server::start(&[]);
+    // A named query from the examples menu, run at once.
+    let dom = chromium_dom(&format!(
+        "{}/sparql#example=seminar-speakers&run",
+        server.url
+    ));
+    assert!(
+        dom.contains("11 résultats en"),
+        "no result count in:\n{dom}"
+    );
+    assert!(dom.contains("<th>?personName</th>"), "{dom}");
+    assert!(
+        dom.contains("Morgane Petit") && dom.contains("Alain Bavay"),
+        "{dom}"
+    );
+    assert!(dom.contains("format=csv"), "no download links: {dom}");
+    // The editor shows the example's text, with the example's value bound.
+    assert!(dom.contains("VALUES (?seminar)"), "{dom}");
+    // A broken query shows the server's message.
+    let dom = chromium_dom(&format!(
+        "{}/sparql#query=SELECT%20%3Fs%20WHERE%20%7B&run",
+        server.url
+    ));
+    assert!(dom.contains("Erreur 400"), "{dom}");
+    assert!(dom.contains("requête invalide"), "{dom}");
+    // The server saw only its own assets: the page, its script and style, the query.
+    let log = server.stderr();
+    let requests: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("labgraph::access"))
+        .collect();
+    assert!(requests.len() >= 4, "{log}");
+    for line in requests {
+        assert!(
+            [
+                "path=/sparql",
+                "path=/assets/sparql.js",
+                "path=/assets/sparql.css",
+                "path=/favicon.ico"
+            ]
+            .iter()
+            .any(|p| line.contains(p)),
+            "unexpected request: {line}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly_and_releases_the_store() {
+    let mut server = Server::start(&[]);
+    let health = ureq::get(format!("{}/healthz", server.url))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(health.contains("\"status\":\"ok\""), "{health}");
+    unsafe {
+        libc::kill(server.child.id() as i32, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 20 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        server.stderr().contains("arrêté proprement"),
+        "{}",
+        server.stderr()
+    );
+    // The RocksDB lock is released: another command opens the store.
+    run(Command::new(env!("CARGO_BIN_EXE_labgraph"))
+        .arg("--store")
+        .arg(server._store.path().join("store"))
+        .arg("graphs"));
+}
+
+#[test]
+fn bad_serve_flags_are_refused() {
+    let store = tempfile::tempdir().unwrap();
+    let serve = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_labgraph"));
+        command
+            .arg("--store")
+            .arg(store.path().join("s"))
+            .arg("serve")
+            .args(args)
+            .env_remove("LABGRAPH_ADMIN_TOKEN");
+        if let Some(token) = env {
+            command.env("LABGRAPH_ADMIN_TOKEN", token);
+        }
+        command.output().unwrap()
+    };
+    let output = serve(&["--timeout", "0"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--timeout"));
+    let output = serve(&["--bind", "not-an-address"], None);
+    assert_eq!(output.status.code(), Some(2));
+    let output = serve(&[], Some("short"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 16"));
+    let output = serve(&["--admin-token-file", "/nonexistent/token"], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/token"));
+    // An address already in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = serve(&["--bind", &address], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&address),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
