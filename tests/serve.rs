@@ -657,6 +657,17 @@ async fn etags_304_and_the_cache_follow_writes() {
     assert_eq!(second.header(serve::CACHE_HEADER), "hit");
     assert_eq!(second.header(header::ETAG), etag);
     assert_eq!(second.body, first.body);
+    // A client asking for a fresh answer gets one.
+    let fresh = send(
+        &app,
+        Request::get(&uri)
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(fresh.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(fresh.body, first.body);
     // Another format is another entity.
     let csv = send(&app, get_accept(&uri, "text/csv")).await;
     assert_ne!(csv.header(header::ETAG), etag);

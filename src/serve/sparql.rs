@@ -277,7 +277,12 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
     {
         return Ok(not_modified(&etag));
     }
-    if let Some(entry) = state.cache.get(key) {
+    // `Cache-Control: no-cache` (or `no-store`) from the client asks for a fresh answer.
+    let fresh = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-cache") || v.contains("no-store"));
+    if let Some(entry) = state.cache.get(key).filter(|_| !fresh) {
         state.metrics.cache(true);
         return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
     }

@@ -1,0 +1,441 @@
+//! `labgraph serve` beside Oxigraph's own server (`oxigraph serve`, from
+//! `cargo install oxigraph-cli`) on the same generated graph, in one run (BENCHMARKS.md).
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example bench_serve -- \
+//!     --triples 1000000 --seconds 10 --clients 4 --runs 20 [--oxigraph PATH]
+//! ```
+//!
+//! 1. Generates the graph, imports it into a labgraph store (with the bundled data), exports
+//!    that store to N-Quads and loads the same quads into an Oxigraph store.
+//! 2. Starts both servers, idle side by side on loopback: labgraph with its defaults,
+//!    Oxigraph with `--union-default-graph` (labgraph's default graph is the union too).
+//! 3. Single-resource lookups (`SELECT ?p ?o WHERE { <s> ?p ?o }` over 1,000 subjects,
+//!    keep-alive clients for a fixed time): requests per second, one server at a time,
+//!    twice each, alternately. labgraph is asked with `Cache-Control: no-cache`, so its
+//!    result cache does not answer for it.
+//! 4. Every competency query (the named queries with their example values, as the query
+//!    page offers them: the same SPARQL text to both servers), alternately, uncached:
+//!    median and 95th percentile latency.
+//! 5. The same named queries through `/queries/{name}` with labgraph's cache warm.
+//! 6. Resident memory of both servers at rest.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use labgraph::config::BaseIri;
+use labgraph::{queries, serve, synthetic, vocab};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str, default: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let triples: usize = flag("--triples", "1000000")
+        .replace('_', "")
+        .parse()
+        .unwrap();
+    let seconds: u64 = flag("--seconds", "10").parse().unwrap();
+    let clients: usize = flag("--clients", "4").parse().unwrap();
+    let runs: usize = flag("--runs", "20").parse().unwrap();
+    let oxigraph = flag("--oxigraph", "oxigraph");
+    let work = tempfile::tempdir().unwrap();
+    let labgraph = labgraph_binary();
+    let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
+
+    // 1. The same quads in both stores.
+    let generated = work.path().join("generated.nt");
+    let file = std::io::BufWriter::new(std::fs::File::create(&generated).unwrap());
+    let written = synthetic::generate(triples, &base, file).unwrap();
+    let lg_store = work.path().join("labgraph");
+    let ox_store = work.path().join("oxigraph");
+    let dump = work.path().join("all.nq");
+    run(Command::new(&labgraph)
+        .arg("--store")
+        .arg(&lg_store)
+        .arg("import")
+        .arg(&generated));
+    run(Command::new(&labgraph)
+        .arg("--store")
+        .arg(&lg_store)
+        .args(["export", "-o"])
+        .arg(&dump));
+    run(Command::new(&oxigraph)
+        .args(["load", "--location"])
+        .arg(&ox_store)
+        .arg("--file")
+        .arg(&dump));
+    let version = String::from_utf8(run(Command::new(&oxigraph).arg("--version")).stdout).unwrap();
+    println!(
+        "graph: {written} generated triples + the bundled data; {} ; clients: {clients}; {seconds} s per lookup round; {runs} runs per query",
+        version.trim()
+    );
+
+    // 2. Both servers, idle side by side.
+    let lg = Server::start(
+        Command::new(&labgraph)
+            .arg("--store")
+            .arg(&lg_store)
+            .args(["serve", "--bind", "127.0.0.1:17878", "--timeout", "120"])
+            .env("LABGRAPH_LOG", "labgraph=warn"),
+        "http://127.0.0.1:17878/sparql",
+    );
+    let ox = Server::start(
+        Command::new(&oxigraph)
+            .args(["serve", "--location"])
+            .arg(&ox_store)
+            .args(["--bind", "127.0.0.1:17879", "--union-default-graph"]),
+        "http://127.0.0.1:17879/query",
+    );
+
+    // 3. Single-resource lookups.
+    let subjects = subjects(&lg.endpoint, 1000);
+    let mut lg_rps = Vec::new();
+    let mut ox_rps = Vec::new();
+    for _ in 0..2 {
+        lg_rps.push(lookups(&lg.endpoint, &subjects, clients, seconds, true));
+        ox_rps.push(lookups(&ox.endpoint, &subjects, clients, seconds, false));
+    }
+    let best = |v: &[(f64, u64)]| v.iter().map(|r| r.0).fold(0.0, f64::max);
+    let errors: u64 = lg_rps.iter().chain(&ox_rps).map(|r| r.1).sum();
+    println!(
+        "\n### Single-resource lookup ({clients} clients, keep-alive, best of 2 × {seconds} s)\n"
+    );
+    println!("| server | requests/s (rounds) | ratio labgraph / Oxigraph |");
+    println!("|---|---|---|");
+    println!(
+        "| labgraph serve (cache bypassed) | {:.0} ({}) | {:.2} |",
+        best(&lg_rps),
+        lg_rps
+            .iter()
+            .map(|r| format!("{:.0}", r.0))
+            .collect::<Vec<_>>()
+            .join(", "),
+        best(&lg_rps) / best(&ox_rps)
+    );
+    println!(
+        "| oxigraph serve | {:.0} ({}) | |",
+        best(&ox_rps),
+        ox_rps
+            .iter()
+            .map(|r| format!("{:.0}", r.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!("\nfailed requests: {errors}");
+
+    // 4. Competency queries, uncached, alternately.
+    println!(
+        "\n### Competency queries, uncached (median / p95 over up to {runs} runs, alternating)\n"
+    );
+    println!(
+        "| query | rows | labgraph median | labgraph p95 | oxigraph median | oxigraph p95 | ratio of medians |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let agent = agent();
+    for example in serve::examples(&base).unwrap() {
+        let ask = |endpoint: &str, no_cache: bool| {
+            let started = Instant::now();
+            let body = query(&agent, endpoint, &example.sparql, no_cache);
+            (started.elapsed(), body)
+        };
+        let (_, lg_body) = ask(&lg.endpoint, true);
+        let (_, ox_body) = ask(&ox.endpoint, false);
+        let rows = row_count(&lg_body);
+        assert_eq!(
+            rows,
+            row_count(&ox_body),
+            "{}: both servers must agree",
+            example.name
+        );
+        let (mut lg_times, mut ox_times) = (Vec::new(), Vec::new());
+        let budget = Instant::now();
+        while lg_times.len() < runs
+            && (lg_times.len() < 3 || budget.elapsed() < Duration::from_secs(60))
+        {
+            lg_times.push(ask(&lg.endpoint, true).0);
+            ox_times.push(ask(&ox.endpoint, false).0);
+        }
+        let (lm, lp) = (pct(&mut lg_times, 50), pct(&mut lg_times, 95));
+        let (om, op) = (pct(&mut ox_times, 50), pct(&mut ox_times, 95));
+        println!(
+            "| {} | {rows} | {} | {} | {} | {} | {:.2} |",
+            example.name,
+            ms(lm),
+            ms(lp),
+            ms(om),
+            ms(op),
+            lm.as_secs_f64() / om.as_secs_f64()
+        );
+    }
+
+    // 5. Named queries with the cache warm.
+    println!("\n### Named queries through /queries/{{name}}, cache warm (200 requests each)\n");
+    println!("| query | median | p95 |");
+    println!("|---|---|---|");
+    for named in queries::all().unwrap() {
+        let params: String = named
+            .example
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let url = format!("http://127.0.0.1:17878/queries/{}?{params}", named.name);
+        get(&agent, &url); // fills the cache
+        let mut times: Vec<Duration> = (0..200)
+            .map(|_| {
+                let started = Instant::now();
+                let (status, cache) = get(&agent, &url);
+                assert_eq!((status, cache.as_str()), (200, "hit"), "{url}");
+                started.elapsed()
+            })
+            .collect();
+        println!(
+            "| {} | {} | {} |",
+            named.name,
+            ms(pct(&mut times, 50)),
+            ms(pct(&mut times, 95))
+        );
+    }
+
+    // 6. Memory at rest.
+    std::thread::sleep(Duration::from_secs(3));
+    println!("\n### Resident memory at rest, after the runs above\n");
+    println!("| server | RSS |");
+    println!("|---|---|");
+    println!("| labgraph serve | {} MiB |", rss_mib(lg.child.id()));
+    println!("| oxigraph serve | {} MiB |", rss_mib(ox.child.id()));
+}
+
+struct Server {
+    child: Child,
+    endpoint: String,
+}
+
+impl Server {
+    fn start(command: &mut Command, endpoint: &str) -> Server {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+        let server = Server {
+            child,
+            endpoint: endpoint.to_owned(),
+        };
+        let agent = agent();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while agent
+            .get(format!("{endpoint}?query=ASK%7B%7D"))
+            .call()
+            .map_or(true, |r| r.status() != 200)
+        {
+            assert!(Instant::now() < deadline, "{endpoint} did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+fn query(agent: &ureq::Agent, endpoint: &str, text: &str, no_cache: bool) -> Vec<u8> {
+    let mut request = agent
+        .get(format!("{endpoint}?query={}", encode(text)))
+        .header("Accept", "application/sparql-results+json");
+    if no_cache {
+        request = request.header("Cache-Control", "no-cache");
+    }
+    let response = request.call().unwrap();
+    assert_eq!(response.status(), 200, "{endpoint}: {text}");
+    let mut body = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .read_to_end(&mut body)
+        .unwrap();
+    body
+}
+
+fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
+    let response = agent.get(url).call().unwrap();
+    let cache = response
+        .headers()
+        .get("x-labgraph-cache")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let status = response.status().as_u16();
+    let mut sink = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .read_to_end(&mut sink)
+        .unwrap();
+    (status, cache)
+}
+
+fn row_count(body: &[u8]) -> usize {
+    let json: serde_json::Value = serde_json::from_slice(body).unwrap();
+    json["results"]["bindings"].as_array().map_or(1, Vec::len)
+}
+
+/// Subjects of the generated graph to look up.
+fn subjects(endpoint: &str, n: usize) -> Vec<String> {
+    let body = query(
+        &agent(),
+        endpoint,
+        &format!(
+            "SELECT DISTINCT ?s WHERE {{ GRAPH <{}graph/generated> {{ ?s ?p ?o }} }} LIMIT {n}",
+            vocab::DEFAULT_BASE_IRI
+        ),
+        true,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let subjects: Vec<String> = json["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["s"]["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        subjects.len(),
+        n,
+        "the generated graph has too few subjects"
+    );
+    subjects
+}
+
+/// Requests per second of single-resource lookups, and failed requests.
+fn lookups(
+    endpoint: &str,
+    subjects: &[String],
+    clients: usize,
+    seconds: u64,
+    no_cache: bool,
+) -> (f64, u64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|c| {
+            let (stop, done, failed) = (stop.clone(), done.clone(), failed.clone());
+            let urls: Vec<String> = subjects
+                .iter()
+                .skip(c)
+                .step_by(clients)
+                .map(|s| {
+                    format!(
+                        "{endpoint}?query={}",
+                        encode(&format!("SELECT ?p ?o WHERE {{ <{s}> ?p ?o }}"))
+                    )
+                })
+                .collect();
+            std::thread::spawn(move || {
+                let agent = agent();
+                for url in urls.iter().cycle() {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let mut request = agent
+                        .get(url)
+                        .header("Accept", "application/sparql-results+json");
+                    if no_cache {
+                        request = request.header("Cache-Control", "no-cache");
+                    }
+                    match request.call() {
+                        Ok(response) if response.status() == 200 => {
+                            let mut sink = Vec::new();
+                            let _ = response.into_body().into_reader().read_to_end(&mut sink);
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    (
+        done.load(Ordering::Relaxed) as f64 / elapsed,
+        failed.load(Ordering::Relaxed),
+    )
+}
+
+fn rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn labgraph_binary() -> PathBuf {
+    // target/release/examples/bench_serve → target/release/labgraph
+    let exe = std::env::current_exe().unwrap();
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("labgraph");
+    assert!(
+        binary.exists(),
+        "build the binary first: cargo build --release"
+    );
+    binary
+}
+
+fn run(command: &mut Command) -> std::process::Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn pct(v: &mut [Duration], p: usize) -> Duration {
+    v.sort();
+    v[((v.len() - 1) * p) / 100]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
