@@ -209,6 +209,10 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub cache_entries: usize,
 
+    /// Memory the result cache may use, in MiB; one result may take an eighth of it.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub cache_mib: usize,
+
     /// Largest Graph Store Protocol upload, in MiB (413 beyond).
     #[arg(long, default_value_t = 256, value_name = "MIB")]
     pub max_upload_mib: usize,

@@ -40,6 +40,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         max_results: args.max_results,
         max_concurrent: args.max_concurrent_queries,
         cache_entries: args.cache_entries,
+        cache_bytes: args.cache_mib.saturating_mul(1 << 20),
         max_upload_bytes: args.max_upload_mib.saturating_mul(1 << 20),
         admin_token,
         ..Options::default()

@@ -15,36 +15,60 @@ pub struct Entry {
     pub content_type: &'static str,
 }
 
+/// Least recently used results, bounded in count and in bytes.
 pub struct Cache {
-    entries: Option<Mutex<LruCache<u64, Entry>>>,
-    max_entry_bytes: usize,
+    inner: Option<Mutex<Inner>>,
+    max_bytes: usize,
+}
+
+struct Inner {
+    entries: LruCache<u64, Entry>,
+    bytes: usize,
 }
 
 impl Cache {
-    /// A cache of `capacity` entries (0 turns it off) of at most `max_entry_bytes` each.
-    pub fn new(capacity: usize, max_entry_bytes: usize) -> Self {
+    /// A cache of at most `capacity` entries (0 turns it off) and `max_bytes` of bodies;
+    /// a body larger than an eighth of that is not kept.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
-            entries: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
-            max_entry_bytes,
+            inner: NonZeroUsize::new(capacity).map(|c| {
+                Mutex::new(Inner {
+                    entries: LruCache::new(c),
+                    bytes: 0,
+                })
+            }),
+            max_bytes,
         }
     }
 
     pub fn get(&self, key: u64) -> Option<Entry> {
-        self.entries.as_ref()?.lock().ok()?.get(&key).cloned()
+        self.inner.as_ref()?.lock().ok()?.entries.get(&key).cloned()
     }
 
     pub fn put(&self, key: u64, entry: Entry) {
-        if entry.body.len() > self.max_entry_bytes {
+        let size = entry.body.len();
+        if size > self.max_bytes / 8 {
             return;
         }
-        if let Some(Ok(mut entries)) = self.entries.as_ref().map(Mutex::lock) {
-            entries.put(key, entry);
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return;
+        };
+        while inner.bytes + size > self.max_bytes {
+            match inner.entries.pop_lru() {
+                Some((_, old)) => inner.bytes -= old.body.len(),
+                None => break,
+            }
+        }
+        inner.bytes += size;
+        if let Some((_, old)) = inner.entries.push(key, entry) {
+            inner.bytes -= old.body.len();
         }
     }
 
     pub fn clear(&self) {
-        if let Some(Ok(mut entries)) = self.entries.as_ref().map(Mutex::lock) {
-            entries.clear();
+        if let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) {
+            inner.entries.clear();
+            inner.bytes = 0;
         }
     }
 }
@@ -67,4 +91,37 @@ pub fn matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match
         .split(',')
         .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(size: usize) -> Entry {
+        Entry {
+            body: Bytes::from(vec![b'x'; size]),
+            content_type: "text/plain",
+        }
+    }
+
+    #[test]
+    fn bounded_in_count_and_bytes() {
+        let cache = Cache::new(3, 800);
+        cache.put(1, entry(100));
+        cache.put(2, entry(100));
+        cache.put(3, entry(100));
+        cache.put(4, entry(100)); // over the count: 1 goes
+        assert!(cache.get(1).is_none() && cache.get(4).is_some());
+        cache.put(5, entry(101)); // over an eighth of the bytes: not kept
+        assert!(cache.get(5).is_none());
+        let cache = Cache::new(100, 800);
+        for key in 0..10 {
+            cache.put(key, entry(100));
+        }
+        // 800 bytes hold 8 bodies of 100: the two oldest went.
+        assert!(cache.get(0).is_none() && cache.get(1).is_none() && cache.get(2).is_some());
+        cache.clear();
+        assert!(cache.get(9).is_none());
+        assert!(Cache::new(0, 800).get(1).is_none());
+    }
 }

@@ -50,10 +50,10 @@ pub struct Options {
     pub max_query_bytes: usize,
     /// Largest Graph Store Protocol upload, in bytes.
     pub max_upload_bytes: usize,
-    /// Results kept in the in-memory cache.
+    /// Results kept in the in-memory cache (0 turns it off).
     pub cache_entries: usize,
-    /// Largest result the cache keeps, in bytes.
-    pub cache_entry_bytes: usize,
+    /// Bytes of results the cache keeps; one result may take an eighth of it.
+    pub cache_bytes: usize,
     /// Bound on the rows the parts of a query that never read the store may produce.
     pub max_inline_rows: u128,
     /// The admin bearer token; without one, the server is read-only.
@@ -69,7 +69,7 @@ impl Default for Options {
             max_query_bytes: 1 << 20,
             max_upload_bytes: 256 << 20,
             cache_entries: 1024,
-            cache_entry_bytes: 2 << 20,
+            cache_bytes: 64 << 20,
             max_inline_rows: 1_000_000,
             admin_token: None,
         }
@@ -107,7 +107,7 @@ impl AppState {
             store: Arc::new(store),
             generation: AtomicU64::new(0),
             epoch,
-            cache: cache::Cache::new(options.cache_entries, options.cache_entry_bytes),
+            cache: cache::Cache::new(options.cache_entries, options.cache_bytes),
             queries: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
             writer: tokio::sync::Mutex::new(()),
             metrics: metrics::Metrics::new(),
