@@ -2,6 +2,12 @@
 //! an exit code (0 success, 1 failure, 2 bad usage).
 
 use clap::Parser as _;
+
+/// mimalloc: per-thread free lists suit the server, which allocates on every request from
+/// tokio's worker and blocking threads (glibc's malloc spent a fifth of a lookup's time
+/// there, in `bench_serve`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use labgraph::cli::{Cli, Command, LogFormat};
 
 fn main() {

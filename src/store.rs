@@ -36,6 +36,8 @@ pub struct GraphStore {
     store: Store,
     location: PathBuf,
     base: BaseIri,
+    /// A SPARQL parser with the base IRI and the project's prefixes, cloned per query.
+    parser: SparqlParser,
 }
 
 /// A named graph as `labgraph graphs` lists it.
@@ -85,10 +87,22 @@ impl GraphStore {
     }
 
     fn with_store(store: Store, location: PathBuf, base: BaseIri) -> Result<Self> {
+        let mut parser = SparqlParser::new()
+            .with_base_iri(base.as_str())
+            .map_err(|e| Error::Iri {
+                iri: base.as_str().to_owned(),
+                message: e.to_string(),
+            })?;
+        for (prefix, iri) in vocab::PREFIXES {
+            parser = parser
+                .with_prefix(*prefix, *iri)
+                .expect("the project's prefixes are valid IRIs");
+        }
         let this = Self {
             store,
             location,
             base,
+            parser,
         };
         if this.store.is_empty().map_err(|e| this.storage(e))? {
             let parsed = import::parse_all(import::bundled(&this.base)?, &this.base)?;
@@ -238,18 +252,7 @@ impl GraphStore {
     }
 
     fn parser(&self) -> Result<SparqlParser> {
-        let mut parser = SparqlParser::new()
-            .with_base_iri(self.base.as_str())
-            .map_err(|e| Error::Iri {
-                iri: self.base.as_str().to_owned(),
-                message: e.to_string(),
-            })?;
-        for (prefix, iri) in vocab::PREFIXES {
-            parser = parser
-                .with_prefix(*prefix, *iri)
-                .expect("the project's prefixes are valid IRIs");
-        }
-        Ok(parser)
+        Ok(self.parser.clone())
     }
 
     /// Evaluates a query prepared by [`GraphStore::prepare`]. `SERVICE` is refused, and the

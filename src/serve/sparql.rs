@@ -71,11 +71,11 @@ impl Params {
     }
 }
 
-/// A query to answer: its parsed form, parameters, dataset, and the text that identifies
-/// it in cache keys and ETags.
+/// A query to answer: its text (parsed only when the cache cannot answer), parameters,
+/// dataset, and the text that identifies it in cache keys and ETags.
 struct Job {
     identity: String,
-    prepared: Prepared,
+    text: String,
     bindings: Vec<(Variable, Term)>,
     dataset: Option<DatasetSpec>,
     format: Option<String>,
@@ -204,10 +204,9 @@ pub async fn named(
         .collect();
     values.sort();
     let bindings = named.bindings(&values, state.store.base())?;
-    let prepared = state.store.prepare(named.text)?;
     let job = Job {
         identity: format!("named:{name}?{values:?}"),
-        prepared,
+        text: named.text.to_owned(),
         bindings,
         dataset: None,
         format: params.format()?.map(str::to_owned),
@@ -221,11 +220,10 @@ async fn query_response(
     text: String,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let prepared = state.store.prepare(&text)?;
     let dataset = dataset(state, params, "default-graph-uri", "named-graph-uri")?;
     let job = Job {
         identity: format!("query:{text}"),
-        prepared,
+        text,
         bindings: Vec::new(),
         dataset,
         format: params.format()?.map(str::to_owned),
@@ -253,21 +251,17 @@ fn dataset(
     Ok((params.has(default) || params.has(named)).then_some(spec))
 }
 
-/// Negotiates, checks the ETag and the cache, then evaluates under the time budget.
+/// Checks the ETag and the cache, then parses, negotiates and evaluates under the time
+/// budget. The key is taken from the request as sent (query, dataset, `Accept`, `format`),
+/// so that a cached answer costs no parsing.
 async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Response, ApiError> {
-    let offered: Vec<Repr> = if job.prepared.returns_graph() {
-        negotiate::graphs().to_vec()
-    } else {
-        negotiate::RESULTS.to_vec()
-    };
-    let repr = negotiate::choose(&offered, accept(headers), job.format.as_deref())
-        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
     let key = cache::key((
         state.epoch,
         state.generation(),
         &job.identity,
         &job.dataset,
-        repr.media_type(),
+        accept(headers),
+        &job.format,
     ));
     let etag = cache::etag(key);
     if headers
@@ -287,7 +281,15 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
         return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
     }
     state.metrics.cache(false);
-    if let Err(reason) = super::limits::check(job.prepared.query(), state.options.max_inline_rows) {
+    let prepared = state.store.prepare(&job.text)?;
+    let offered: Vec<Repr> = if prepared.returns_graph() {
+        negotiate::graphs().to_vec()
+    } else {
+        negotiate::RESULTS.to_vec()
+    };
+    let repr = negotiate::choose(&offered, accept(headers), job.format.as_deref())
+        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
+    if let Err(reason) = super::limits::check(prepared.query(), state.options.max_inline_rows) {
         state.metrics.query(Outcome::Refused);
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -296,7 +298,7 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
             format!("the query is refused: {reason}"),
         ));
     }
-    let body = evaluate(state, job, repr).await?;
+    let body = evaluate(state, prepared, job.bindings, job.dataset, repr).await?;
     state.cache.put(
         key,
         cache::Entry {
@@ -309,7 +311,13 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
 
 /// Runs a query on the blocking pool, with a permit of the concurrency limit, cancelled
 /// when its time budget runs out; the whole response is written before anything is sent.
-async fn evaluate(state: &Shared, job: Job, repr: Repr) -> Result<Bytes, ApiError> {
+async fn evaluate(
+    state: &Shared,
+    prepared: Prepared,
+    bindings: Vec<(Variable, Term)>,
+    dataset: Option<DatasetSpec>,
+    repr: Repr,
+) -> Result<Bytes, ApiError> {
     let Ok(permit) = state.queries.clone().try_acquire_owned() else {
         state.metrics.query(Outcome::Busy);
         return Err(ApiError::new(
@@ -325,23 +333,17 @@ async fn evaluate(state: &Shared, job: Job, repr: Repr) -> Result<Bytes, ApiErro
     };
     let token = CancellationToken::new();
     let timeout = state.options.timeout;
-    let timer = {
-        let token = token.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            token.cancel();
-        })
-    };
+    let cancel = token.clone();
     let store = Arc::clone(&state.store);
     let cap = state.options.max_results;
     let task = tokio::task::spawn_blocking(move || {
         // The permit is held until the evaluation really ends.
         let _permit = permit;
         let controls = Controls {
-            dataset: job.dataset,
+            dataset,
             cancel: Some(token),
         };
-        let results = store.evaluate_with(job.prepared, job.bindings, &controls)?;
+        let results = store.evaluate_with(prepared, bindings, &controls)?;
         let mut body = Vec::new();
         const TARGET: &str = "the response";
         match (results, repr) {
@@ -362,10 +364,16 @@ async fn evaluate(state: &Shared, job: Job, repr: Repr) -> Result<Bytes, ApiErro
         }
         Ok(Bytes::from(body))
     });
-    // The token stops queries that read the store; a grace period covers the rest, which
-    // the complexity bound keeps short.
-    let outcome = tokio::time::timeout(timeout + Duration::from_secs(5), task).await;
-    timer.abort();
+    // When the budget runs out, the token stops a query at its next read of the store; a
+    // grace period covers the rest, which the bounds of limits.rs keep short.
+    tokio::pin!(task);
+    let outcome = tokio::select! {
+        done = &mut task => Ok(done),
+        () = tokio::time::sleep(timeout) => {
+            cancel.cancel();
+            tokio::time::timeout(Duration::from_secs(5), task).await
+        }
+    };
     match outcome {
         Ok(Ok(Ok(body))) => {
             state.metrics.query(Outcome::Ok);
