@@ -276,3 +276,41 @@ fn bad_serve_flags_are_refused() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn the_server_answers_while_its_slowest_queries_run() {
+    let server = Server::start(&["--max-concurrent-queries", "1", "--timeout", "4"]);
+    let slow = format!(
+        "{}/sparql?query={}",
+        server.url,
+        form_urlencoded::byte_serialize(
+            b"SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:none>)+ ?b . ?b ?p ?c }"
+        )
+        .collect::<String>()
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let running = std::thread::spawn({
+        let agent = agent.clone();
+        move || agent.get(&slow).call().unwrap().status().as_u16()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let health = agent.get(format!("{}/healthz", server.url)).call().unwrap();
+    assert_eq!(health.status(), 200);
+    let busy = agent
+        .get(format!("{}/sparql?query=ASK%7B%7D", server.url))
+        .call()
+        .unwrap();
+    assert_eq!(busy.status(), 503);
+    assert_eq!(busy.headers().get("retry-after").unwrap(), "1");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // The slow query ends at its budget, with 503.
+    assert_eq!(running.join().unwrap(), 503);
+}

@@ -2,7 +2,7 @@
 //! by POST), the Service Description, and `/queries`: the named queries as a REST API.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
@@ -309,8 +309,8 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
     Ok(ok(body, repr.media_type(), &etag, "miss"))
 }
 
-/// Runs a query on the blocking pool, with a permit of the concurrency limit, cancelled
-/// when its time budget runs out; the whole response is written before anything is sent.
+/// Runs a query with a permit of the concurrency limit, cancelled by the watchdog when its
+/// time budget runs out; the whole response is written before anything is sent.
 async fn evaluate(
     state: &Shared,
     prepared: Prepared,
@@ -332,18 +332,19 @@ async fn evaluate(
         .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
     };
     let token = CancellationToken::new();
-    let timeout = state.options.timeout;
-    let cancel = token.clone();
-    let store = Arc::clone(&state.store);
+    let _watch = state
+        .watchdog
+        .watch(token.clone(), Instant::now() + state.options.timeout);
     let cap = state.options.max_results;
-    let task = tokio::task::spawn_blocking(move || {
-        // The permit is held until the evaluation really ends.
-        let _permit = permit;
+    // Evaluated here, on the worker that received the request: the runtime has two
+    // workers more than queries may run at once (commands/serve.rs), so requests are
+    // still answered while the slowest queries run, and a query costs no thread hand-off.
+    let outcome = (|| -> crate::Result<Bytes> {
         let controls = Controls {
             dataset,
             cancel: Some(token),
         };
-        let results = store.evaluate_with(prepared, bindings, &controls)?;
+        let results = state.store.evaluate_with(prepared, bindings, &controls)?;
         let mut body = Vec::new();
         const TARGET: &str = "the response";
         match (results, repr) {
@@ -363,41 +364,20 @@ async fn evaluate(
             }
         }
         Ok(Bytes::from(body))
-    });
-    // When the budget runs out, the token stops a query at its next read of the store; a
-    // grace period covers the rest, which the bounds of limits.rs keep short.
-    tokio::pin!(task);
-    let outcome = tokio::select! {
-        done = &mut task => Ok(done),
-        () = tokio::time::sleep(timeout) => {
-            cancel.cancel();
-            tokio::time::timeout(Duration::from_secs(5), task).await
-        }
-    };
+    })();
+    drop(permit);
     match outcome {
-        Ok(Ok(Ok(body))) => {
+        Ok(body) => {
             state.metrics.query(Outcome::Ok);
             Ok(body)
         }
-        Ok(Ok(Err(error))) => {
+        Err(error) => {
             state.metrics.query(match error {
                 Error::Cancelled => Outcome::Cancelled,
                 Error::TooLarge { .. } => Outcome::TooLarge,
                 _ => Outcome::Failed,
             });
             Err(error.into())
-        }
-        Ok(Err(join)) => {
-            state.metrics.query(Outcome::Failed);
-            Err(Error::Query {
-                context: "the query failed".into(),
-                message: join.to_string(),
-            }
-            .into())
-        }
-        Err(_) => {
-            state.metrics.query(Outcome::Cancelled);
-            Err(Error::Cancelled.into())
         }
     }
 }
