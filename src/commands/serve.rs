@@ -46,10 +46,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         ..Options::default()
     };
     let store = GraphStore::open(settings)?;
-    // Queries evaluate on the worker that receives them: two workers more than queries may
-    // run at once keep the server answering (health, 503, cache hits) while they run.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.max_concurrent_queries + 2)
         .enable_all()
         .build()
         .map_err(|e| Error::Io {

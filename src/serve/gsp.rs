@@ -12,7 +12,7 @@ use oxigraph::io::RdfParser;
 use oxigraph::model::{GraphName, Triple};
 
 use super::negotiate::{self, Repr};
-use super::sparql::{Params, accept, read_body};
+use super::sparql::{Params, accept, not_modified, read_body, validators};
 use super::{ApiError, Shared, auth, cache};
 use crate::error::Error;
 
@@ -128,27 +128,27 @@ async fn read(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|inm| cache::matches(inm, &etag))
     {
-        return Ok(StatusCode::NOT_MODIFIED.into_response());
+        return Ok(not_modified(&etag));
     }
     let length = body.len();
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, repr.media_type()),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::VARY, "Accept"),
-        ],
-        if method == Method::HEAD {
-            Body::empty()
-        } else {
-            Body::from(body)
-        },
-    )
-        .into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
-    }
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    let mut response = validators(
+        (
+            [
+                (header::CONTENT_TYPE, repr.media_type()),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            if method == Method::HEAD {
+                Body::empty()
+            } else {
+                Body::from(body)
+            },
+        )
+            .into_response(),
+        &etag,
+    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     Ok(response)
 }
 

@@ -1,10 +1,9 @@
 //! `labgraph serve`: the SPARQL 1.1 endpoint (Protocol, Update, Graph Store Protocol),
 //! the query page, named queries as a REST API, health and metrics, on axum.
 //!
-//! Queries run on the tokio worker that receives them, under a time budget (Oxigraph's
-//! cancellation token, cancelled by a tokio timer: `watchdog.rs`) and a cap on result
-//! rows; responses are serialised in full before anything is sent, so an error is a
-//! status code and never a truncated body. Each response
+//! Queries run on tokio's blocking pool under a time budget (Oxigraph's cancellation
+//! token, cancelled by a tokio timer) and a cap on result rows; responses are serialised
+//! there in full, so an error is a status code and never a truncated body. Each response
 //! carries an ETag derived from the store's write generation and the request, and recent
 //! results are cached in memory until the next write.
 
@@ -16,7 +15,6 @@ mod metrics;
 pub mod negotiate;
 mod page;
 mod sparql;
-mod watchdog;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -92,7 +90,6 @@ pub struct AppState {
     /// Writes are serialised: one at a time, in the order they arrive.
     writer: tokio::sync::Mutex<()>,
     metrics: metrics::Metrics,
-    watchdog: watchdog::Watchdog,
     /// The query page, rendered once with its examples.
     page: String,
 }
@@ -114,7 +111,6 @@ impl AppState {
             queries: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
             writer: tokio::sync::Mutex::new(()),
             metrics: metrics::Metrics::new(),
-            watchdog: watchdog::Watchdog::new(),
             options,
         })
     }

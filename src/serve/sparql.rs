@@ -2,7 +2,7 @@
 //! by POST), the Service Description, and `/queries`: the named queries as a REST API.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
@@ -309,8 +309,8 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
     Ok(ok(body, repr.media_type(), &etag, "miss"))
 }
 
-/// Runs a query with a permit of the concurrency limit, cancelled by the watchdog when its
-/// time budget runs out; the whole response is written before anything is sent.
+/// Runs a query on the blocking pool, with a permit of the concurrency limit, cancelled
+/// when its time budget runs out; the whole response is written before anything is sent.
 async fn evaluate(
     state: &Shared,
     prepared: Prepared,
@@ -332,19 +332,18 @@ async fn evaluate(
         .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
     };
     let token = CancellationToken::new();
-    let _watch = state
-        .watchdog
-        .watch(token.clone(), Instant::now() + state.options.timeout);
+    let timeout = state.options.timeout;
+    let cancel = token.clone();
+    let store = Arc::clone(&state.store);
     let cap = state.options.max_results;
-    // Evaluated here, on the worker that received the request: the runtime has two
-    // workers more than queries may run at once (commands/serve.rs), so requests are
-    // still answered while the slowest queries run, and a query costs no thread hand-off.
-    let outcome = (|| -> crate::Result<Bytes> {
+    let task = tokio::task::spawn_blocking(move || {
+        // The permit is held until the evaluation really ends.
+        let _permit = permit;
         let controls = Controls {
             dataset,
-            cancel: Some(token),
+            cancel: Some(token.clone()),
         };
-        let results = state.store.evaluate_with(prepared, bindings, &controls)?;
+        let results = store.evaluate_with(prepared, bindings, &controls)?;
         let mut body = Vec::new();
         const TARGET: &str = "the response";
         match (results, repr) {
@@ -363,21 +362,47 @@ async fn evaluate(
                 ));
             }
         }
+        // A query whose budget ran out never answers, even if its last rows came in
+        // meanwhile: whatever produced them, a cancelled evaluation is not trusted.
+        if token.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         Ok(Bytes::from(body))
-    })();
-    drop(permit);
+    });
+    // When the budget runs out, the token stops a query at its next read of the store; a
+    // grace period covers the rest, which the bounds of limits.rs keep short.
+    tokio::pin!(task);
+    let outcome = tokio::select! {
+        done = &mut task => Ok(done),
+        () = tokio::time::sleep(timeout) => {
+            cancel.cancel();
+            tokio::time::timeout(Duration::from_secs(5), task).await
+        }
+    };
     match outcome {
-        Ok(body) => {
+        Ok(Ok(Ok(body))) => {
             state.metrics.query(Outcome::Ok);
             Ok(body)
         }
-        Err(error) => {
+        Ok(Ok(Err(error))) => {
             state.metrics.query(match error {
                 Error::Cancelled => Outcome::Cancelled,
                 Error::TooLarge { .. } => Outcome::TooLarge,
                 _ => Outcome::Failed,
             });
             Err(error.into())
+        }
+        Ok(Err(join)) => {
+            state.metrics.query(Outcome::Failed);
+            Err(Error::Query {
+                context: "the query failed".into(),
+                message: join.to_string(),
+            }
+            .into())
+        }
+        Err(_) => {
+            state.metrics.query(Outcome::Cancelled);
+            Err(Error::Cancelled.into())
         }
     }
 }
@@ -587,26 +612,26 @@ pub(super) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiErro
 }
 
 fn ok(body: Bytes, content_type: &'static str, etag: &str, cache: &'static str) -> Response {
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (CACHE_HEADER, HeaderValue::from_static(cache)),
-        ],
-        body,
+    validators(
+        (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                (CACHE_HEADER, HeaderValue::from_static(cache)),
+            ],
+            body,
+        )
+            .into_response(),
+        etag,
     )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
-    response
 }
 
-fn not_modified(etag: &str) -> Response {
-    let mut response = StatusCode::NOT_MODIFIED.into_response();
+pub(super) fn not_modified(etag: &str) -> Response {
+    validators(StatusCode::NOT_MODIFIED.into_response(), etag)
+}
+
+/// The ETag of a response, and `Vary: Accept` (the representation depends on it).
+pub(super) fn validators(mut response: Response, etag: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
