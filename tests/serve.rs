@@ -514,6 +514,11 @@ async fn service_description_and_query_page() {
         "{text}"
     );
     assert!(text.contains("sd:SPARQL11Query") && !text.contains("sd:SPARQL11Update"));
+    // Computed once per write generation.
+    assert_eq!(reply.header(serve::CACHE_HEADER), "miss");
+    let again = send(&app, get("/sparql")).await;
+    assert_eq!(again.header(serve::CACHE_HEADER), "hit");
+    assert_eq!(again.body, reply.body);
     assert!(
         triples
             .iter()
