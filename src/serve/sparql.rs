@@ -299,14 +299,7 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
         ));
     }
     let body = evaluate(state, prepared, job.bindings, job.dataset, repr).await?;
-    state.cache.put(
-        key,
-        cache::Entry {
-            body: body.clone(),
-            content_type: repr.media_type(),
-        },
-    );
-    Ok(ok(body, repr.media_type(), &etag, "miss"))
+    Ok(computed(state, key, &etag, body, repr.media_type()))
 }
 
 /// Runs a query on the blocking pool, with a permit of the concurrency limit, cancelled
@@ -495,15 +488,7 @@ async fn service_description(
     })
     .await
     .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??;
-    let body = Bytes::from(body);
-    state.cache.put(
-        key,
-        cache::Entry {
-            body: body.clone(),
-            content_type: repr.media_type(),
-        },
-    );
-    Ok(ok(body, repr.media_type(), &etag, "miss"))
+    Ok(computed(state, key, &etag, body.into(), repr.media_type()))
 }
 
 const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
@@ -645,6 +630,24 @@ fn ok(body: Bytes, content_type: &'static str, etag: &str, cache: &'static str) 
             .into_response(),
         etag,
     )
+}
+
+/// Keeps a computed answer in the cache, and sends it.
+fn computed(
+    state: &AppState,
+    key: u64,
+    etag: &str,
+    body: Bytes,
+    content_type: &'static str,
+) -> Response {
+    state.cache.put(
+        key,
+        cache::Entry {
+            body: body.clone(),
+            content_type,
+        },
+    );
+    ok(body, content_type, etag, "miss")
 }
 
 pub(super) fn not_modified(etag: &str) -> Response {
