@@ -1238,3 +1238,35 @@ async fn health_and_metrics() {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_whose_client_goes_away_stops() {
+    let app = app_with(Options {
+        timeout: Duration::from_secs(60),
+        max_concurrent: 1,
+        ..Options::default()
+    });
+    let slow = tokio::spawn({
+        let app = app.clone();
+        async move { send(&app, get(&query_uri(SLOW))).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        send(&app, get(&query_uri("ASK {}"))).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    // The client disconnects: its request future is dropped.
+    slow.abort();
+    let started = std::time::Instant::now();
+    loop {
+        let reply = send(&app, get(&query_uri("ASK {}"))).await;
+        if reply.status == StatusCode::OK {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the abandoned query still holds its permit"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

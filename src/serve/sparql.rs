@@ -362,6 +362,8 @@ async fn evaluate(
         }
         Ok(Bytes::from(body))
     });
+    // A client that goes away drops this future: the query stops too.
+    let _abandoned = CancelOnDrop(cancel.clone());
     // When the budget runs out, the token stops a query at its next read of the store; a
     // grace period covers the rest, which the bounds of limits.rs keep short.
     tokio::pin!(task);
@@ -397,6 +399,15 @@ async fn evaluate(
             state.metrics.query(Outcome::Cancelled);
             Err(Error::Cancelled.into())
         }
+    }
+}
+
+/// Cancels a query when dropped.
+struct CancelOnDrop(CancellationToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
     }
 }
 
