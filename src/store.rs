@@ -393,6 +393,23 @@ impl GraphStore {
         if let Some(graph) = written_graphs(&update).find(|g| *g == self.imports_graph()) {
             return Err(protected_graph(&graph));
         }
+        // CLEAR or DROP of ALL or NAMED graphs would take the provenance graph with them.
+        if update.operations.iter().any(|op| {
+            matches!(
+                op,
+                GraphUpdateOperation::Clear { graph, .. } | GraphUpdateOperation::Drop { graph, .. }
+                    if matches!(
+                        graph,
+                        spargebra::algebra::GraphTarget::AllGraphs
+                            | spargebra::algebra::GraphTarget::NamedGraphs
+                    )
+            )
+        }) {
+            return Err(Error::Protected(format!(
+                "{} (CLEAR and DROP of ALL or NAMED would erase it: name the graphs to clear)",
+                self.imports_graph()
+            )));
+        }
         Ok(update)
     }
 

@@ -823,6 +823,17 @@ async fn updates_are_checked_and_recorded() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    for clear in ["CLEAR ALL", "DROP NAMED", "CLEAR SILENT NAMED"] {
+        let reply = send(&app, update(clear)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{clear}: {}",
+            reply.text()
+        );
+    }
+    let reply = send(&app, get(&query_uri(&count_query("?s ?p ?o")))).await;
+    assert!(first_number(&reply) > 10_000, "nothing was cleared");
     // using-graph-uri with an update that has its own USING: 400.
     let reply = send(
         &app,
