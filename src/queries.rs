@@ -55,7 +55,33 @@ pub struct NamedQuery {
 
 /// Every bundled named query, sorted by name.
 pub fn all() -> Result<Vec<NamedQuery>> {
-    crate::bundled::QUERIES
+    Ok(parsed()?.to_vec())
+}
+
+/// The named query called `name`.
+pub fn find(name: &str) -> Result<NamedQuery> {
+    let all = parsed()?;
+    all.iter()
+        .find(|q| q.name == name)
+        .cloned()
+        .ok_or_else(|| Error::UnknownQuery {
+            name: name.to_owned(),
+            available: all
+                .iter()
+                .map(|q| q.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// The headers of the bundled queries, parsed once: the server looks a query up on every
+/// request to `/queries/{name}`.
+fn parsed() -> Result<&'static [NamedQuery]> {
+    static PARSED: std::sync::OnceLock<Vec<NamedQuery>> = std::sync::OnceLock::new();
+    if let Some(parsed) = PARSED.get() {
+        return Ok(parsed);
+    }
+    let parsed = crate::bundled::QUERIES
         .iter()
         .map(|(path, text)| {
             let name = Path::new(path)
@@ -65,23 +91,8 @@ pub fn all() -> Result<Vec<NamedQuery>> {
                 .into_owned();
             parse_header(&name, text)
         })
-        .collect()
-}
-
-/// The named query called `name`.
-pub fn find(name: &str) -> Result<NamedQuery> {
-    let all = all()?;
-    let available = all
-        .iter()
-        .map(|q| q.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    all.into_iter()
-        .find(|q| q.name == name)
-        .ok_or(Error::UnknownQuery {
-            name: name.to_owned(),
-            available,
-        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PARSED.get_or_init(|| parsed))
 }
 
 fn parse_header(name: &str, text: &'static str) -> Result<NamedQuery> {
