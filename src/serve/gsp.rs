@@ -110,8 +110,7 @@ async fn read(
         }
         Ok(Some(body))
     })
-    .await
-    .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??;
+    .await??;
     let Some(body) = body else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -173,9 +172,7 @@ async fn write(
         })?;
         let bytes = read_body(body, state.options.max_upload_bytes).await?;
         let base = state.store.base().as_str().to_owned();
-        tokio::task::spawn_blocking(move || parse(&bytes, format, &base))
-            .await
-            .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??
+        tokio::task::spawn_blocking(move || parse(&bytes, format, &base)).await??
     };
     let deleting = method == Method::DELETE;
     let _writing = state.writer.lock().await;
@@ -185,8 +182,7 @@ async fn write(
         Method::DELETE => store.delete_graph(graph.as_ref(), &source),
         ref m => store.store_graph(graph.as_ref(), triples, *m == Method::PUT, &source),
     })
-    .await
-    .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??;
+    .await??;
     if !deleting || outcome {
         state.written();
         state.metrics.write();

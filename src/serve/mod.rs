@@ -426,6 +426,19 @@ impl From<Error> for ApiError {
     }
 }
 
+/// A task of the blocking pool that panicked or was cancelled: the server's fault.
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        tracing::error!(target: "labgraph::serve", "a blocking task failed: {error}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "erreur interne du serveur",
+            "internal server error",
+            error.to_string(),
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = if self.detail.is_empty() {

@@ -389,11 +389,7 @@ async fn evaluate(
         }
         Ok(Err(join)) => {
             state.metrics.query(Outcome::Failed);
-            Err(Error::Query {
-                context: "the query failed".into(),
-                message: join.to_string(),
-            }
-            .into())
+            Err(join.into())
         }
         Err(_) => {
             state.metrics.query(Outcome::Cancelled);
@@ -437,13 +433,7 @@ async fn update_response(
     let report = tokio::task::spawn_blocking(move || {
         store.update(update, dataset.as_ref(), "SPARQL 1.1 Update (HTTP)")
     })
-    .await
-    .map_err(|e| {
-        ApiError::from(Error::Query {
-            context: "the update failed".into(),
-            message: e.to_string(),
-        })
-    })??;
+    .await??;
     state.written();
     state.metrics.write();
     tracing::info!(target: "labgraph::serve", activity = %report.activity, "update committed");
@@ -497,8 +487,7 @@ async fn service_description(
         })?;
         Ok(body)
     })
-    .await
-    .map_err(|e| ApiError::from(Error::Usage(e.to_string())))??;
+    .await??;
     Ok(computed(state, key, &etag, body.into(), repr.media_type()))
 }
 
