@@ -856,21 +856,17 @@ fn written_graphs(update: &Update) -> impl Iterator<Item = NamedNode> + '_ {
     use spargebra::algebra::GraphTarget;
     use spargebra::term::{GraphName as G, GraphNamePattern as P};
     update.operations.iter().flat_map(|op| {
+        let named = |graph: &G| match graph {
+            G::NamedNode(n) => Some(n.clone()),
+            G::DefaultGraph => None,
+        };
         let graphs: Vec<NamedNode> = match op {
-            GraphUpdateOperation::InsertData { data } => data
-                .iter()
-                .filter_map(|q| match &q.graph_name {
-                    G::NamedNode(n) => Some(n.clone()),
-                    G::DefaultGraph => None,
-                })
-                .collect(),
-            GraphUpdateOperation::DeleteData { data } => data
-                .iter()
-                .filter_map(|q| match &q.graph_name {
-                    G::NamedNode(n) => Some(n.clone()),
-                    G::DefaultGraph => None,
-                })
-                .collect(),
+            GraphUpdateOperation::InsertData { data } => {
+                data.iter().filter_map(|q| named(&q.graph_name)).collect()
+            }
+            GraphUpdateOperation::DeleteData { data } => {
+                data.iter().filter_map(|q| named(&q.graph_name)).collect()
+            }
             GraphUpdateOperation::DeleteInsert { delete, insert, .. } => delete
                 .iter()
                 .map(|q| &q.graph_name)
@@ -880,10 +876,9 @@ fn written_graphs(update: &Update) -> impl Iterator<Item = NamedNode> + '_ {
                     _ => None,
                 })
                 .collect(),
-            GraphUpdateOperation::Load { destination, .. } => match destination {
-                G::NamedNode(n) => vec![n.clone()],
-                G::DefaultGraph => Vec::new(),
-            },
+            GraphUpdateOperation::Load { destination, .. } => {
+                named(destination).into_iter().collect()
+            }
             GraphUpdateOperation::Clear { graph, .. }
             | GraphUpdateOperation::Drop { graph, .. } => match graph {
                 GraphTarget::NamedNode(n) => vec![n.clone()],
