@@ -205,6 +205,11 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub max_concurrent_queries: usize,
 
+    /// Connections served at once, each on its own thread; further clients wait to be
+    /// accepted. A connection idle for 30 s is closed.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub max_connections: usize,
+
     /// Recent results kept in memory (0 turns the cache off); every write clears it.
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub cache_entries: usize,

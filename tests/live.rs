@@ -203,6 +203,9 @@ fn the_query_page_runs_an_example_in_headless_chromium() {
 #[test]
 fn sigterm_stops_the_server_cleanly_and_releases_the_store() {
     let mut server = Server::start(&[]);
+    // A connection that never sends anything holds a thread: it must not hold the
+    // shutdown too.
+    let _idle = std::net::TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
     let health = ureq::get(format!("{}/healthz", server.url))
         .call()
         .unwrap()
@@ -314,4 +317,57 @@ fn the_server_answers_while_its_slowest_queries_run() {
     );
     // The slow query ends at its budget, with 503.
     assert_eq!(running.join().unwrap(), 503);
+}
+
+#[test]
+fn a_client_that_hangs_up_has_its_query_cancelled() {
+    // A budget far beyond the slow query's 4 s: only the departure can cancel it.
+    let server = Server::start(&["--max-concurrent-queries", "1", "--timeout", "60"]);
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let query = form_urlencoded::byte_serialize(
+        b"SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:none>)+ ?b . ?b ?p ?c }",
+    )
+    .collect::<String>();
+    let mut client = std::net::TcpStream::connect(&address).unwrap();
+    std::io::Write::write_all(
+        &mut client,
+        format!("GET /sparql?query={query} HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let ask = || {
+        agent
+            .get(format!("{}/sparql?query=ASK%7B%7D", server.url))
+            .header("Cache-Control", "no-cache")
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ask(), 503, "the slow query holds the only permit");
+    drop(client);
+    let hung_up = Instant::now();
+    let cancelled = loop {
+        let metrics = agent
+            .get(format!("{}/metrics", server.url))
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap();
+        if metrics.contains("labgraph_queries_total{outcome=\"cancelled\"} 1") {
+            break hung_up.elapsed();
+        }
+        assert!(
+            hung_up.elapsed() < Duration::from_secs(2),
+            "the query of a departed client still runs:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Its permit is free again.
+    assert_eq!(ask(), 200, "cancelled after {cancelled:?}");
 }

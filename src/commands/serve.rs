@@ -19,9 +19,10 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
             args.timeout
         )));
     }
-    if args.max_concurrent_queries == 0 || args.max_results == 0 {
+    if args.max_concurrent_queries == 0 || args.max_results == 0 || args.max_connections == 0 {
         return Err(Error::Usage(
-            "--max-concurrent-queries and --max-results take a number above 0".into(),
+            "--max-concurrent-queries, --max-results and --max-connections take a number above 0"
+                .into(),
         ));
     }
     let admin_token = match (&args.admin_token_file, std::env::var(TOKEN_VARIABLE)) {
@@ -39,6 +40,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         timeout: Duration::from_secs_f64(args.timeout),
         max_results: args.max_results,
         max_concurrent: args.max_concurrent_queries,
+        max_connections: args.max_connections,
         cache_entries: args.cache_entries,
         cache_bytes: args.cache_mib.saturating_mul(1 << 20),
         max_upload_bytes: args.max_upload_mib.saturating_mul(1 << 20),

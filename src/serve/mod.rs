@@ -1,14 +1,17 @@
 //! `labgraph serve`: the SPARQL 1.1 endpoint (Protocol, Update, Graph Store Protocol),
 //! the query page, named queries as a REST API, health and metrics, on axum.
 //!
-//! Queries run on tokio's blocking pool under a time budget (Oxigraph's cancellation
-//! token, cancelled by a tokio timer) and a cap on result rows; responses are serialised
-//! there in full, so an error is a status code and never a truncated body. Each response
+//! Each connection has its own thread (see `connections`), where its queries run under a
+//! time budget (Oxigraph's cancellation token, cancelled by a watchdog thread, or by a
+//! tokio timer when the application runs without a socket, on tokio's blocking pool) and
+//! a cap on result rows; responses are serialised in full before they are sent, so an
+//! error is a status code and never a truncated body. Each response
 //! carries an ETag derived from the store's write generation and the request, and recent
 //! results are cached in memory until the next write.
 
 mod auth;
 mod cache;
+mod connections;
 mod gsp;
 pub mod limits;
 mod metrics;
@@ -58,6 +61,9 @@ pub struct Options {
     pub max_inline_rows: u128,
     /// The admin bearer token; without one, the server is read-only.
     pub admin_token: Option<AdminToken>,
+    /// Connections served at once, each on its own thread; more clients wait to be
+    /// accepted.
+    pub max_connections: usize,
 }
 
 impl Default for Options {
@@ -72,6 +78,7 @@ impl Default for Options {
             cache_bytes: 64 << 20,
             max_inline_rows: 1_000_000,
             admin_token: None,
+            max_connections: 512,
         }
     }
 }
@@ -92,6 +99,8 @@ pub struct AppState {
     metrics: metrics::Metrics,
     /// The query page, rendered once with its examples.
     page: String,
+    /// Time budgets and departed clients of the queries run on connection threads.
+    watchdog: Arc<connections::Watchdog>,
 }
 
 type Shared = Arc<AppState>;
@@ -111,6 +120,7 @@ impl AppState {
             queries: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
             writer: tokio::sync::Mutex::new(()),
             metrics: metrics::Metrics::new(),
+            watchdog: Arc::default(),
             options,
         })
     }
@@ -132,7 +142,10 @@ impl AppState {
 
 /// The application: every route with its middleware. Tests drive it without a socket.
 pub fn app(store: GraphStore, options: Options) -> Result<Router> {
-    let state: Shared = Arc::new(AppState::new(store, options)?);
+    Ok(router(Arc::new(AppState::new(store, options)?)))
+}
+
+fn router(state: Shared) -> Router {
     // CORS for reads: any origin may query; writes need the Authorization header, which
     // is not allowed cross-origin, so browsers on other sites cannot write.
     let cors = CorsLayer::new()
@@ -141,7 +154,7 @@ pub fn app(store: GraphStore, options: Options) -> Result<Router> {
         .allow_headers([header::ACCEPT, header::CONTENT_TYPE, header::IF_NONE_MATCH])
         .expose_headers([header::ETAG, header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
-    Ok(Router::new()
+    Router::new()
         .route("/", get(page::home))
         .route(
             "/sparql",
@@ -164,7 +177,7 @@ pub fn app(store: GraphStore, options: Options) -> Result<Router> {
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(cors)
-        .with_state(state))
+        .with_state(state)
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets the requests in flight finish.
@@ -180,7 +193,13 @@ pub async fn serve(store: GraphStore, options: Options, bind: SocketAddr) -> Res
         source: e,
     })?;
     let writable = options.admin_token.is_some();
-    let app = app(store, options)?;
+    let max_connections = options.max_connections;
+    let state: Shared = Arc::new(AppState::new(store, options)?);
+    state.watchdog.start().map_err(|e| Error::Io {
+        path: "the watchdog thread".into(),
+        source: e,
+    })?;
+    let app = router(state);
     tracing::info!(
         target: "labgraph::serve",
         %address,
@@ -195,13 +214,7 @@ pub async fn serve(store: GraphStore, options: Options, bind: SocketAddr) -> Res
             "lecture seule / read-only"
         }
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Error::Io {
-            path: format!("address {address}").into(),
-            source: e,
-        })?;
+    connections::run(listener, app, max_connections, shutdown_signal()).await;
     eprintln!("labgraph: arrêté proprement / stopped cleanly");
     Ok(())
 }

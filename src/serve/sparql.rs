@@ -19,7 +19,7 @@ use super::{ApiError, AppState, CACHE_HEADER, Shared, auth, cache, page};
 use crate::error::Error;
 use crate::queries;
 use crate::results;
-use crate::store::{Controls, DatasetSpec, Prepared};
+use crate::store::{Controls, DatasetSpec, GraphStore, Prepared};
 
 /// Query-string or form parameters, in order, repeats kept.
 pub(super) struct Params(Vec<(String, String)>);
@@ -302,8 +302,9 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
     Ok(computed(state, key, &etag, body, repr.media_type()))
 }
 
-/// Runs a query on the blocking pool, with a permit of the concurrency limit, cancelled
-/// when its time budget runs out; the whole response is written before anything is sent.
+/// Runs a query with a permit of the concurrency limit, cancelled when its time budget
+/// runs out or its client goes away: on the connection's own thread when there is one,
+/// else on tokio's blocking pool. The whole response is written before anything is sent.
 async fn evaluate(
     state: &Shared,
     prepared: Prepared,
@@ -326,41 +327,21 @@ async fn evaluate(
     };
     let token = CancellationToken::new();
     let timeout = state.options.timeout;
+    let cap = state.options.max_results;
+    // On a connection's own thread, the query runs right there: blocking it holds up
+    // only this client. The watchdog enforces the budget and notices a departed client.
+    if let Some(client) = super::connections::own_client() {
+        let _watch = state.watchdog.watch(token.clone(), timeout, Some(client));
+        let outcome = run(&state.store, prepared, bindings, dataset, repr, cap, &token);
+        drop(permit);
+        return finish(state, outcome);
+    }
     let cancel = token.clone();
     let store = Arc::clone(&state.store);
-    let cap = state.options.max_results;
     let task = tokio::task::spawn_blocking(move || {
         // The permit is held until the evaluation really ends.
         let _permit = permit;
-        let controls = Controls {
-            dataset,
-            cancel: Some(token.clone()),
-        };
-        let results = store.evaluate_with(prepared, bindings, &controls)?;
-        let mut body = Vec::new();
-        const TARGET: &str = "the response";
-        match (results, repr) {
-            (QueryResults::Solutions(solutions), Repr::Results(format)) => {
-                results::write_solutions(solutions, format, &mut body, Some(cap), TARGET)?
-            }
-            (QueryResults::Boolean(value), Repr::Results(format)) => {
-                results::write_boolean(value, format, &mut body, TARGET)?
-            }
-            (QueryResults::Graph(triples), Repr::Graph(format)) => {
-                results::write_graph(triples, format, &mut body, Some(cap), TARGET)?
-            }
-            _ => {
-                return Err(Error::Usage(
-                    "the negotiated format does not fit the query's results".into(),
-                ));
-            }
-        }
-        // A query whose budget ran out never answers, even if its last rows came in
-        // meanwhile: whatever produced them, a cancelled evaluation is not trusted.
-        if token.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        Ok(Bytes::from(body))
+        run(&store, prepared, bindings, dataset, repr, cap, &token)
     });
     // A client that goes away drops this future: the query stops too.
     let _abandoned = CancelOnDrop(cancel.clone());
@@ -368,34 +349,73 @@ async fn evaluate(
     // grace period covers the rest, which the bounds of limits.rs keep short.
     tokio::pin!(task);
     let outcome = tokio::select! {
-        done = &mut task => Ok(done),
+        done = &mut task => done,
         () = tokio::time::sleep(timeout) => {
             cancel.cancel();
-            tokio::time::timeout(Duration::from_secs(5), task).await
+            tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .unwrap_or(Ok(Err(Error::Cancelled)))
         }
     };
     match outcome {
-        Ok(Ok(Ok(body))) => {
-            state.metrics.query(Outcome::Ok);
-            Ok(body)
-        }
-        Ok(Ok(Err(error))) => {
-            state.metrics.query(match error {
-                Error::Cancelled => Outcome::Cancelled,
-                Error::TooLarge { .. } => Outcome::TooLarge,
-                _ => Outcome::Failed,
-            });
-            Err(error.into())
-        }
-        Ok(Err(join)) => {
+        Ok(outcome) => finish(state, outcome),
+        Err(join) => {
             state.metrics.query(Outcome::Failed);
             Err(join.into())
         }
-        Err(_) => {
-            state.metrics.query(Outcome::Cancelled);
-            Err(Error::Cancelled.into())
+    }
+}
+
+/// Evaluates a query and writes its whole response in the negotiated format.
+fn run(
+    store: &GraphStore,
+    prepared: Prepared,
+    bindings: Vec<(Variable, Term)>,
+    dataset: Option<DatasetSpec>,
+    repr: Repr,
+    cap: usize,
+    token: &CancellationToken,
+) -> crate::Result<Bytes> {
+    let controls = Controls {
+        dataset,
+        cancel: Some(token.clone()),
+    };
+    let results = store.evaluate_with(prepared, bindings, &controls)?;
+    let mut body = Vec::new();
+    const TARGET: &str = "the response";
+    match (results, repr) {
+        (QueryResults::Solutions(solutions), Repr::Results(format)) => {
+            results::write_solutions(solutions, format, &mut body, Some(cap), TARGET)?
+        }
+        (QueryResults::Boolean(value), Repr::Results(format)) => {
+            results::write_boolean(value, format, &mut body, TARGET)?
+        }
+        (QueryResults::Graph(triples), Repr::Graph(format)) => {
+            results::write_graph(triples, format, &mut body, Some(cap), TARGET)?
+        }
+        _ => {
+            return Err(Error::Usage(
+                "the negotiated format does not fit the query's results".into(),
+            ));
         }
     }
+    // A query whose budget ran out never answers, even if its last rows came in
+    // meanwhile: whatever produced them, a cancelled evaluation is not trusted.
+    if token.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    Ok(Bytes::from(body))
+}
+
+/// Counts a query's outcome.
+fn finish(state: &AppState, outcome: crate::Result<Bytes>) -> Result<Bytes, ApiError> {
+    state.metrics.query(match &outcome {
+        Ok(_) => Outcome::Ok,
+        Err(Error::Cancelled) => Outcome::Cancelled,
+        Err(Error::TooLarge { .. }) => Outcome::TooLarge,
+        Err(_) => Outcome::Failed,
+    });
+    Ok(outcome?)
 }
 
 /// Cancels a query when dropped.

@@ -1,0 +1,280 @@
+//! A thread per connection. Each accepted connection gets an OS thread running its own
+//! single-threaded tokio runtime, which serves HTTP/1.1 with hyper and the application.
+//! A query is then evaluated right on that thread, with no hand-off to a pool: blocking
+//! the thread holds up only the client that asked, never the other connections nor the
+//! I/O driver (Oxigraph's own server works the same way). The hand-off to tokio's blocking
+//! pool and the multi-threaded scheduler cost about a third more CPU per small query
+//! (BENCHMARKS.md).
+//!
+//! The queries of those threads are watched by one [`Watchdog`] thread, which cancels a
+//! query when its time budget runs out or when its client hangs up.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::ErrorKind;
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use oxigraph::sparql::CancellationToken;
+use tokio::sync::{Semaphore, watch};
+
+/// How long a client may take to send a request's head, and how long a kept-alive
+/// connection may stay idle: each connection holds a thread.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+thread_local! {
+    /// On a connection's own thread: a handle on its socket, to see whether the client
+    /// is still there.
+    static CLIENT: RefCell<Option<Arc<TcpStream>>> = const { RefCell::new(None) };
+}
+
+/// The client of the connection this thread serves, when the code runs on a connection's
+/// own thread (where blocking is allowed); `None` anywhere else, such as a test driving
+/// the application without a socket.
+pub(super) fn own_client() -> Option<Arc<TcpStream>> {
+    CLIENT.with(|client| client.borrow().clone())
+}
+
+/// Accepts connections until `shutdown` completes, each on its own thread, at most
+/// `max_connections` at once (further clients wait in the listen queue); then lets every
+/// connection finish the request in flight and returns once all are closed.
+pub(super) async fn run(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    max_connections: usize,
+    shutdown: impl Future<Output = ()>,
+) {
+    let max_connections = max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let (stop, stopping) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, a connection reset before it was accepted…:
+                    // the listener stays, the next accept may succeed.
+                    tracing::warn!(target: "labgraph::serve", "accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::warn!(target: "labgraph::serve", "connection dropped: {error}");
+                continue;
+            }
+        };
+        let (app, stopping) = (app.clone(), stopping.clone());
+        let spawned = std::thread::Builder::new()
+            .name("labgraph-conn".into())
+            .spawn(move || {
+                let _slot = slot;
+                connection(stream, app, stopping);
+            });
+        if let Err(error) = spawned {
+            tracing::error!(target: "labgraph::serve", "no thread for a connection: {error}");
+        }
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Every slot back: every connection has closed.
+    let _ = slots.acquire_many(max_connections as u32).await;
+}
+
+/// Serves one connection on the current thread until the client closes it, it stays
+/// idle too long, or the server stops (then after the request in flight).
+fn connection(stream: TcpStream, app: Router, mut stopping: watch::Receiver<bool>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(target: "labgraph::serve", "no runtime for a connection: {error}");
+            return;
+        }
+    };
+    let client = stream.try_clone().ok().map(Arc::new);
+    CLIENT.with(|own| *own.borrow_mut() = client);
+    runtime.block_on(async move {
+        let stream = match stream
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(stream))
+        {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::warn!(target: "labgraph::serve", "connection dropped: {error}");
+                return;
+            }
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+        tokio::pin!(connection);
+        tokio::select! {
+            served = connection.as_mut() => {
+                if let Err(error) = served {
+                    tracing::debug!(target: "labgraph::serve", "connection ended: {error}");
+                }
+            }
+            _ = stopping.wait_for(|stop| *stop) => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
+    });
+    CLIENT.with(|own| own.borrow_mut().take());
+}
+
+/// How often the watchdog looks at the queries it watches.
+const TICK: Duration = Duration::from_millis(20);
+/// A query younger than this is not checked for a departed client: most end before.
+const HANG_UP_CHECK_AFTER: Duration = Duration::from_millis(50);
+
+/// Cancels the queries evaluated on connection threads whose time budget has run out or
+/// whose client has hung up. One thread, woken every few milliseconds while queries run,
+/// parked while none does; registering a query costs a lock, not a wake-up.
+#[derive(Default)]
+pub(super) struct Watchdog {
+    watched: Mutex<HashMap<u64, Watched>>,
+    next: AtomicU64,
+    /// Set by the watchdog thread before it parks with nothing to watch.
+    parked: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+struct Watched {
+    token: CancellationToken,
+    started: Instant,
+    deadline: Instant,
+    client: Option<Arc<TcpStream>>,
+}
+
+/// A query under watch; dropping it ends the watch.
+pub(super) struct Watch<'a> {
+    dog: &'a Watchdog,
+    id: u64,
+}
+
+impl Drop for Watch<'_> {
+    fn drop(&mut self) {
+        self.dog.lock().remove(&self.id);
+    }
+}
+
+impl Watchdog {
+    /// Starts the watchdog's thread (once); it ends when the watchdog is dropped.
+    pub(super) fn start(self: &Arc<Self>) -> std::io::Result<()> {
+        if self.thread.get().is_some() {
+            return Ok(());
+        }
+        let dog = Arc::downgrade(self);
+        let thread = std::thread::Builder::new()
+            .name("labgraph-watchdog".into())
+            .spawn(move || watch_loop(&dog))?;
+        let _ = self.thread.set(thread.thread().clone());
+        Ok(())
+    }
+
+    /// Watches a query from now on: `token` is cancelled after `budget`, or as soon as
+    /// `client` has hung up.
+    pub(super) fn watch(
+        &self,
+        token: CancellationToken,
+        budget: Duration,
+        client: Option<Arc<TcpStream>>,
+    ) -> Watch<'_> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        self.lock().insert(
+            id,
+            Watched {
+                token,
+                started,
+                deadline: started + budget,
+                client,
+            },
+        );
+        if self.parked.swap(false, Ordering::SeqCst) {
+            if let Some(thread) = self.thread.get() {
+                thread.unpark();
+            }
+        }
+        Watch { dog: self, id }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Watched>> {
+        // A panic while holding the lock leaves the map consistent: keep using it.
+        self.watched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Cancels what is due; says whether anything is left to watch.
+    fn check(&self) -> bool {
+        let now = Instant::now();
+        let watched = self.lock();
+        for query in watched.values() {
+            if query.token.is_cancelled() {
+                continue;
+            }
+            let due = now >= query.deadline;
+            let gone = !due
+                && now.duration_since(query.started) >= HANG_UP_CHECK_AFTER
+                && query.client.as_deref().is_some_and(hung_up);
+            if due || gone {
+                query.token.cancel();
+            }
+        }
+        !watched.is_empty()
+    }
+}
+
+fn watch_loop(dog: &Weak<Watchdog>) {
+    loop {
+        let Some(watchdog) = dog.upgrade() else {
+            return;
+        };
+        // Announce the park before the last look, so that a query registered in between
+        // unparks this thread.
+        watchdog.parked.store(true, Ordering::SeqCst);
+        let busy = watchdog.check();
+        if busy {
+            watchdog.parked.store(false, Ordering::SeqCst);
+        }
+        drop(watchdog);
+        if busy {
+            std::thread::sleep(TICK);
+        } else {
+            // The timeout lets the thread notice that the server is gone.
+            std::thread::park_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+/// Whether the client has closed its side (or reset the connection). Data waiting to be
+/// read (a pipelined request) means it is still there. The socket is non-blocking.
+fn hung_up(client: &TcpStream) -> bool {
+    match client.peek(&mut [0; 1]) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(error) => !matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted),
+    }
+}
