@@ -241,21 +241,41 @@ async fn shutdown_signal() {
     tracing::info!(target: "labgraph::serve", "signal received: finishing the requests in flight");
 }
 
+/// The routes, as metrics and logs name them.
+const ROUTES: [&str; 8] = [
+    "/",
+    "/sparql",
+    "/store",
+    "/queries",
+    "/queries/{name}",
+    "/assets/{file}",
+    "/healthz",
+    "/metrics",
+];
+
 /// Request metrics and one structured log line per request.
 async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "other".to_owned(), |m| m.as_str().to_owned());
+        .and_then(|m| ROUTES.iter().find(|r| **r == m.as_str()))
+        .copied()
+        .unwrap_or("other");
+    let uri = request.uri().clone();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    state
-        .metrics
-        .request(method.as_str(), &route, status, elapsed);
+    state.metrics.request(method, route, status, elapsed);
     let cache = response
         .headers()
         .get(CACHE_HEADER)
@@ -264,7 +284,7 @@ async fn observe(State(state): State<Shared>, request: Request, next: Next) -> R
     tracing::info!(
         target: "labgraph::access",
         method = %method,
-        path = %path,
+        path = %uri.path(),
         route = %route,
         status,
         latency_ms = elapsed.as_secs_f64() * 1000.0,
