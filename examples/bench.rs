@@ -133,7 +133,7 @@ fn import(file: &Path, runs: usize) {
             Command::new(&labgraph)
                 .arg("--store")
                 .arg(&our_store)
-                .arg("import")
+                .args(["import", "--no-validate"])
                 .arg(file)
                 .arg("--graph")
                 .arg("graph/bench")
@@ -173,7 +173,7 @@ fn query_latencies(file: Option<PathBuf>, runs: usize, base: &BaseIri) {
         let source =
             labgraph::import::plan(std::slice::from_ref(file), None, Some("graph/bench"), base)
                 .unwrap();
-        store.bulk_load(&source, |_| {}).unwrap();
+        store.bulk_load(&source, &Default::default()).unwrap();
     }
     let total: usize = store.graphs().unwrap().iter().map(|g| g.triples).sum();
     println!(

@@ -65,7 +65,7 @@ fn main() {
     run(Command::new(&labgraph)
         .arg("--store")
         .arg(&built)
-        .arg("import")
+        .args(["import", "--no-validate"])
         .arg(&generated));
     run(Command::new(&labgraph)
         .arg("--store")

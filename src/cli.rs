@@ -70,17 +70,35 @@ pub enum Command {
     /// Example: labgraph serve --bind 127.0.0.1:7878
     Serve(ServeArgs),
 
-    /// Import RDF files, each into its own named graph, in one atomic write.
+    /// Import RDF files, each into its own named graph, checked by the SHACL shapes, in one
+    /// atomic write.
     ///
     /// Formats: Turtle (.ttl), TriG (.trig), N-Triples (.nt), N-Quads (.nq), RDF/XML (.rdf,
     /// .owl, .xml) and JSON-LD (.jsonld, .json), from the extension or --format. Each file's
     /// triples go to the graph <BASE>graph/<file name without extension>, or to --graph.
     /// Named graphs inside a TriG, N-Quads or JSON-LD file keep their names. Re-importing a
-    /// file replaces its graphs. On any error nothing is written, and the message names the
-    /// file, line and column.
+    /// file replaces its graphs; a graph whose content would not change is left alone.
+    /// Data that violates the shapes (with what it references in the store) is refused with
+    /// the report. On any error nothing is written, and the message names the file, line
+    /// and column. Each graph written is recorded as a version (source, SHA-256 of the
+    /// file, RDFC-1.0 hash of the graph, time, triples): see history and rollback.
     ///
-    /// Example: labgraph import seminar-lille-2023.ttl actions-2023.nt
+    /// Examples:
+    ///   labgraph import --dry-run --verbose seminar-lille-2023.ttl
+    ///   labgraph import seminar-lille-2023.ttl actions-2023.nt
     Import(ImportArgs),
+
+    /// List the recorded versions of the graphs (or of one), oldest first.
+    ///
+    /// Example: labgraph history graph/seminar-pma-artois-2022-12-01
+    History(HistoryArgs),
+
+    /// Give a graph back the content of its previous version; each rollback goes one
+    /// version further back (re-import the file to undo one). The rollback is recorded as
+    /// a version too.
+    ///
+    /// Example: labgraph rollback graph/seminar-pma-artois-2022-12-01
+    Rollback(RollbackArgs),
 
     /// Export the store (TriG by default) or one graph (Turtle by default).
     ///
@@ -119,6 +137,30 @@ pub enum Command {
 pub struct ImportArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
+
+    /// Show what the import would change — per graph the triples added and removed (listed
+    /// with --verbose), the resources created, the validation report — and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Skip the SHACL shapes; the versions record it (validated: no). Large N-Triples
+    /// dumps into empty graphs then stream through the bulk loader.
+    #[arg(long)]
+    pub no_validate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this graph (relative IRIs resolve against the base IRI).
+    #[arg(value_name = "GRAPH")]
+    pub graph: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The graph to restore (relative IRIs resolve against the base IRI).
+    #[arg(value_name = "GRAPH")]
+    pub graph: String,
 }
 
 /// The files an import or a validation reads, and where their triples go.

@@ -64,6 +64,12 @@ pub enum Error {
     #[error("{0} is managed by labgraph (import provenance) and cannot be written directly")]
     Protected(String),
 
+    /// Data refused by the SHACL shapes (the report is printed before).
+    #[error(
+        "refusé : {violations} violation(s) des formes SHACL (rapport ci-dessus) ; rien n'a été écrit / refused: {violations} violation(s) of the SHACL shapes (report above); nothing was written"
+    )]
+    Invalid { violations: usize },
+
     /// The SHACL engine could not read the shapes or run.
     #[error("SHACL validation could not run: {0}")]
     Shacl(String),

@@ -21,6 +21,7 @@ pub mod serve;
 pub mod shacl;
 pub mod store;
 pub mod synthetic;
+pub mod versions;
 pub mod vocab;
 
 pub use error::{Error, Result};

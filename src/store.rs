@@ -9,12 +9,15 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use oxigraph::io::{RdfParser, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{
-    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
+    BlankNode, GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad,
+    Term, Triple,
 };
 use oxigraph::sparql::{
     CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator, Variable,
@@ -29,7 +32,8 @@ use crate::config::{BaseIri, Settings};
 use crate::error::{Error, Result};
 use crate::format::Rdf;
 use crate::import::{self, Input, Parsed, Source};
-use crate::vocab::{self, dct, local, prov, schema, void};
+use crate::versions::{Canonical, Kept};
+use crate::vocab::{self, dct, lg, local, prov, schema, spdx, void};
 
 /// The embedded store, with the base IRI its instances are minted under.
 pub struct GraphStore {
@@ -54,10 +58,93 @@ pub struct GraphInfo {
 /// What an import wrote.
 #[derive(Debug, Clone)]
 pub struct ImportReport {
-    /// The activity recorded in the imports graph.
-    pub activity: NamedNode,
+    /// The activity recorded in the imports graph (none when nothing changed).
+    pub activity: Option<NamedNode>,
     /// Each graph written, with its triple count after the import.
     pub graphs: Vec<(NamedNode, usize)>,
+    /// The graphs whose content was already the source's: left as they were.
+    pub unchanged: Vec<NamedNode>,
+}
+
+/// How an import was checked, for its record.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Whether the data passed the SHACL shapes before the write.
+    pub validated: bool,
+}
+
+/// A graph's new version, as an import or a rollback records it.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub graph: NamedNode,
+    pub source: String,
+    pub triples: usize,
+    /// RDFC-1.0 hash of the content written; `None` when it was not computed (bulk load).
+    pub hash: Option<String>,
+    /// SHA-256 of the source file.
+    pub source_sha256: Option<String>,
+    pub validated: bool,
+    /// The content replaced: its canonical hash and triple count.
+    pub before: (String, usize),
+    /// For a rollback: the version whose content is restored.
+    pub restores: Option<NamedNode>,
+}
+
+/// A graph version recorded in the imports graph.
+#[derive(Debug, Clone)]
+pub struct VersionInfo {
+    pub version: NamedNode,
+    pub graph: NamedNode,
+    pub time: Option<DateTime>,
+    pub source: Option<String>,
+    pub triples: Option<usize>,
+    pub hash: Option<String>,
+    pub source_sha256: Option<String>,
+    pub validated: Option<bool>,
+    /// The version this one replaced.
+    pub previous: Option<NamedNode>,
+    /// For a rollback: the version whose content it restored.
+    pub restores: Option<NamedNode>,
+    pub activity: Option<NamedNode>,
+}
+
+/// How far a bulk load has gone, over all its sources: read by a progress bar while the
+/// load runs.
+#[derive(Debug, Default)]
+pub struct BulkProgress {
+    pub bytes: AtomicU64,
+    pub triples: AtomicU64,
+}
+
+/// A graph an import would write: its content before and after, in canonical form.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub graph: NamedNode,
+    pub source: String,
+    pub source_sha256: String,
+    pub before: Canonical,
+    pub after: Canonical,
+}
+
+/// A version, as messages name it: its source and time.
+pub fn describe(version: &VersionInfo) -> String {
+    match (&version.source, &version.time) {
+        (Some(source), Some(time)) => format!("{source}, {time}"),
+        (Some(source), None) => source.clone(),
+        (None, Some(time)) => time.to_string(),
+        (None, None) => format!("<{}>", version.version),
+    }
+}
+
+/// What a rollback did.
+#[derive(Debug, Clone)]
+pub struct RollbackReport {
+    pub activity: NamedNode,
+    /// The version whose content the graph has again.
+    pub restored: VersionInfo,
+    pub triples: usize,
+    /// The graph had changed since its last recorded version (a write over HTTP).
+    pub had_unrecorded_changes: bool,
 }
 
 impl GraphStore {
@@ -107,7 +194,9 @@ impl GraphStore {
         if this.store.is_empty().map_err(|e| this.storage(e))? {
             let parsed = import::parse_all(import::bundled(&this.base)?, &this.base)?;
             tracing::info!("empty store: loading the {} bundled graphs", parsed.len());
-            this.replace_graphs(parsed)?;
+            // The bundled data is checked against the shapes by the test suite
+            // (tests/content.rs), not at each start: its versions say "not validated".
+            this.replace_graphs(parsed, ImportOptions { validated: false })?;
         }
         Ok(this)
     }
@@ -117,39 +206,267 @@ impl GraphStore {
         &self.base
     }
 
-    /// Replaces every graph the sources write with their content, and records the import,
-    /// in one transaction: on any error nothing is written.
-    pub fn replace_graphs(&self, parsed: Vec<Parsed>) -> Result<ImportReport> {
+    /// The content of each graph the sources write: before (in the store) and after (in
+    /// the sources), in canonical form. A dry run shows their difference; an import
+    /// writes the graphs whose form changes.
+    pub fn plan_versions(&self, parsed: &[Parsed]) -> Result<Vec<Planned>> {
+        let mut planned = Vec::new();
+        for source in parsed {
+            let mut by_graph: HashMap<&NamedNode, Vec<Triple>> = HashMap::new();
+            for quad in &source.quads {
+                if let GraphName::NamedNode(g) = &quad.graph_name {
+                    by_graph.entry(g).or_default().push(Triple::new(
+                        quad.subject.clone(),
+                        quad.predicate.clone(),
+                        quad.object.clone(),
+                    ));
+                }
+            }
+            for graph in &source.graphs {
+                let after = Canonical::of(by_graph.remove(graph).unwrap_or_default());
+                planned.push(Planned {
+                    graph: graph.clone(),
+                    source: source.source.name.clone(),
+                    source_sha256: source.sha256.clone(),
+                    before: self.canonical_graph(graph)?,
+                    after,
+                });
+            }
+        }
+        Ok(planned)
+    }
+
+    /// A named graph's content, in canonical form.
+    pub fn canonical_graph(&self, graph: &NamedNode) -> Result<Canonical> {
+        Ok(Canonical::of(self.graph_triples(graph)?))
+    }
+
+    /// The triples of a named graph.
+    pub fn graph_triples(&self, graph: &NamedNode) -> Result<Vec<Triple>> {
+        self.store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .map(|q| q.map(Triple::from))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.storage(e))
+    }
+
+    /// Where the contents of versions are kept (none for a store in memory).
+    pub fn kept(&self) -> Option<Kept> {
+        Kept::for_store(&self.location)
+    }
+
+    /// Replaces every graph the sources write with their content, and records the import
+    /// with a version per graph, in one transaction: on any error nothing is written. A
+    /// graph whose content would not change is left alone, and so is its record.
+    pub fn replace_graphs(
+        &self,
+        parsed: Vec<Parsed>,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
+        let started = now();
+        let planned = self.plan_versions(&parsed)?;
+        let (changed, unchanged): (Vec<Planned>, Vec<Planned>) = planned
+            .into_iter()
+            .partition(|p| p.before.hash != p.after.hash);
+        let unchanged: Vec<NamedNode> = unchanged.into_iter().map(|p| p.graph).collect();
+        if changed.is_empty() {
+            return Ok(ImportReport {
+                activity: None,
+                graphs: Vec::new(),
+                unchanged,
+            });
+        }
+        // Both contents are kept before the commit: a rollback can always find them.
+        if let Some(kept) = self.kept() {
+            for p in &changed {
+                kept.keep(&p.before)?;
+                kept.keep(&p.after)?;
+            }
+        }
+        let mut transaction = self
+            .store
+            .start_transaction()
+            .map_err(|e| self.storage(e))?;
+        for p in &changed {
+            transaction
+                .clear_graph(&p.graph)
+                .map_err(|e| self.storage(e))?;
+        }
+        let written: HashSet<&NamedNode> = changed.iter().map(|p| &p.graph).collect();
+        for source in &parsed {
+            transaction.extend(source.quads.iter().filter(|q| match &q.graph_name {
+                GraphName::NamedNode(g) => written.contains(g),
+                _ => true,
+            }));
+        }
+        let counts = changed
+            .iter()
+            .map(|p| (p.graph.clone(), p.after.lines.len(), p.source.clone()))
+            .collect();
+        let versions: Vec<NewVersion> = changed
+            .iter()
+            .map(|p| NewVersion {
+                graph: p.graph.clone(),
+                source: p.source.clone(),
+                triples: p.after.lines.len(),
+                hash: Some(p.after.hash.clone()),
+                source_sha256: Some(p.source_sha256.clone()),
+                validated: options.validated,
+                before: (p.before.hash.clone(), p.before.lines.len()),
+                restores: None,
+            })
+            .collect();
+        let mut report = self.record(&mut transaction, &started, counts, &versions)?;
+        transaction.commit().map_err(|e| self.storage(e))?;
+        report.unchanged = unchanged;
+        Ok(report)
+    }
+
+    /// The recorded versions of one graph, or of every graph, oldest first.
+    pub fn versions(&self, graph: Option<&NamedNode>) -> Result<Vec<VersionInfo>> {
+        let imports = self.imports_graph();
+        let imports = imports.as_str();
+        let query = format!(
+            "SELECT ?v ?g ?t ?source ?n ?hash ?sha ?validated ?previous ?restores ?activity WHERE {{
+               GRAPH <{imports}> {{
+                 ?v a <{version}> ; <{spec}> ?g .
+                 OPTIONAL {{ ?v <{time}> ?t }}
+                 OPTIONAL {{ ?v <{source}> ?source }}
+                 OPTIONAL {{ ?v <{triples}> ?n }}
+                 OPTIONAL {{ ?v <{hash}> ?hash }}
+                 OPTIONAL {{ ?v <{checksum}>/<{value}> ?sha }}
+                 OPTIONAL {{ ?v <{validated}> ?validated }}
+                 OPTIONAL {{ ?v <{revision}> ?previous }}
+                 OPTIONAL {{ ?v <{derived}> ?restores }}
+                 OPTIONAL {{ ?v <{generated}> ?activity }}
+               }}
+             }}",
+            version = lg::GRAPH_VERSION.as_str(),
+            spec = prov::SPECIALIZATION_OF.as_str(),
+            time = prov::GENERATED_AT_TIME.as_str(),
+            source = dct::SOURCE.as_str(),
+            triples = void::TRIPLES.as_str(),
+            hash = lg::CANONICAL_HASH.as_str(),
+            checksum = spdx::CHECKSUM.as_str(),
+            value = spdx::CHECKSUM_VALUE.as_str(),
+            validated = lg::VALIDATED.as_str(),
+            revision = prov::WAS_REVISION_OF.as_str(),
+            derived = prov::WAS_DERIVED_FROM.as_str(),
+            generated = prov::WAS_GENERATED_BY.as_str(),
+        );
+        let bindings = graph
+            .map(|g| vec![(Variable::new_unchecked("g"), Term::from(g.clone()))])
+            .unwrap_or_default();
+        let QueryResults::Solutions(solutions) = self.evaluate(self.prepare(&query)?, bindings)?
+        else {
+            unreachable!("a SELECT query gives solutions")
+        };
+        let mut versions = Vec::new();
+        for solution in solutions {
+            let s = solution.map_err(|e| self.storage(e))?;
+            let node = |name: &str| match s.get(name) {
+                Some(Term::NamedNode(n)) => Some(n.clone()),
+                _ => None,
+            };
+            let text = |name: &str| match s.get(name) {
+                Some(Term::Literal(l)) => Some(l.value().to_owned()),
+                _ => None,
+            };
+            let (Some(version), Some(graph)) = (node("v"), node("g")) else {
+                continue;
+            };
+            versions.push(VersionInfo {
+                version,
+                graph,
+                time: text("t").and_then(|t| t.parse().ok()),
+                source: text("source"),
+                triples: text("n").and_then(|n| n.parse().ok()),
+                hash: text("hash"),
+                source_sha256: text("sha"),
+                validated: text("validated").map(|v| v == "true" || v == "1"),
+                previous: node("previous"),
+                restores: node("restores"),
+                activity: node("activity"),
+            });
+        }
+        // Oldest first; a version recorded as the state before an import comes before it.
+        versions.sort_by(|a, b| {
+            a.time
+                .partial_cmp(&b.time)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| b.activity.is_none().cmp(&a.activity.is_none()))
+        });
+        Ok(versions)
+    }
+
+    /// Gives a graph back the content of the version before its current one, and records
+    /// that as a new version. The current version of a graph just rolled back is the one
+    /// it restored, so rollbacks walk back through the history one version at a time.
+    pub fn rollback(&self, graph: &NamedNode) -> Result<RollbackReport> {
+        let versions = self.versions(Some(graph))?;
+        let find = |iri: &NamedNode| versions.iter().find(|v| &v.version == iri);
+        let Some(latest) = versions.last() else {
+            return Err(Error::Usage(format!(
+                "<{graph}> has no recorded version: 'labgraph history' lists the graphs that have"
+            )));
+        };
+        let current = latest.restores.as_ref().and_then(find).unwrap_or(latest);
+        let Some(previous) = current.previous.as_ref().and_then(find) else {
+            return Err(Error::Usage(format!(
+                "<{graph}>: its version <{}> ({}) has no earlier version to go back to",
+                current.version,
+                describe(current)
+            )));
+        };
+        let (Some(hash), Some(kept)) = (&previous.hash, self.kept()) else {
+            return Err(Error::Usage(format!(
+                "<{graph}>: the content of <{}> was not kept (a bulk load, or a store in memory)",
+                previous.version
+            )));
+        };
+        let content = kept.read(hash)?;
+        let now_content = self.canonical_graph(graph)?;
+        kept.keep(&now_content)?;
         let started = now();
         let mut transaction = self
             .store
             .start_transaction()
             .map_err(|e| self.storage(e))?;
-        let mut counts = Vec::new();
-        for source in &parsed {
-            for graph in &source.graphs {
-                transaction
-                    .clear_graph(graph)
-                    .map_err(|e| self.storage(e))?;
-            }
+        transaction
+            .clear_graph(graph)
+            .map_err(|e| self.storage(e))?;
+        if content.lines.is_empty() {
+            transaction
+                .remove_named_graph(graph)
+                .map_err(|e| self.storage(e))?;
+        } else {
+            let triples = content.triples()?;
+            transaction.extend(triples.iter().map(|t| t.as_ref().in_graph(graph.as_ref())));
         }
-        for source in &parsed {
-            transaction.extend(&source.quads);
-            // One pass: the distinct quads of each graph (a file may repeat a statement).
-            let mut distinct: HashMap<&NamedNode, HashSet<&Quad>> = HashMap::new();
-            for quad in &source.quads {
-                if let GraphName::NamedNode(g) = &quad.graph_name {
-                    distinct.entry(g).or_default().insert(quad);
-                }
-            }
-            for graph in &source.graphs {
-                let n = distinct.get(graph).map_or(0, HashSet::len);
-                counts.push((graph.clone(), n, source.source.name.clone()));
-            }
-        }
-        let report = self.record(&mut transaction, &started, counts)?;
+        let source = format!("labgraph rollback (version of {})", describe(previous));
+        let version = NewVersion {
+            graph: graph.clone(),
+            source: source.clone(),
+            triples: content.lines.len(),
+            hash: Some(content.hash.clone()),
+            source_sha256: None,
+            validated: false,
+            before: (now_content.hash.clone(), now_content.lines.len()),
+            restores: Some(previous.version.clone()),
+        };
+        let report = self.record(
+            &mut transaction,
+            &started,
+            vec![(graph.clone(), content.lines.len(), source)],
+            &[version],
+        )?;
         transaction.commit().map_err(|e| self.storage(e))?;
-        Ok(report)
+        Ok(RollbackReport {
+            activity: report.activity.expect("a rollback records an activity"),
+            restored: previous.clone(),
+            triples: content.lines.len(),
+            had_unrecorded_changes: latest.hash.as_deref() != Some(now_content.hash.as_str()),
+        })
     }
 
     /// Streams N-Triples files through Oxigraph's bulk loader into graphs that are empty:
@@ -159,7 +476,7 @@ impl GraphStore {
     pub fn bulk_load(
         &self,
         sources: &[Source],
-        on_progress: impl Fn(u64) + Send + Sync + 'static,
+        progress: &Arc<BulkProgress>,
     ) -> Result<ImportReport> {
         let started = now();
         let started_at = std::time::Instant::now();
@@ -171,8 +488,9 @@ impl GraphStore {
                 )));
             }
         }
-        let mut loader = self.store.bulk_loader().on_progress(on_progress);
+        let mut loader = self.store.bulk_loader();
         let mut counts = Vec::new();
+        let mut versions = Vec::new();
         for source in sources {
             let Input::Path(path) = &source.input else {
                 return Err(Error::Usage(
@@ -193,10 +511,17 @@ impl GraphStore {
             // Counted while streaming: reading a million quads back after the commit
             // costs half as much as the load itself (every term is decoded).
             let mut read = 0;
+            let hashing = crate::versions::HashingReader::new(file, Arc::clone(progress));
+            let digest = hashing.digest();
             let quads = parser
                 .rename_blank_nodes()
-                .for_reader(BufReader::with_capacity(1 << 20, file))
-                .inspect(|q| read += usize::from(q.is_ok()));
+                .for_reader(BufReader::with_capacity(1 << 20, hashing))
+                .inspect(|q| {
+                    if q.is_ok() {
+                        read += 1;
+                        progress.triples.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
             loader
                 .load_ok_quads::<_, LoaderError>(quads)
                 .map_err(|e| match e {
@@ -204,12 +529,22 @@ impl GraphStore {
                     other => self.storage(other),
                 })?;
             counts.push((source.graph.clone(), read, source.name.clone()));
+            versions.push(NewVersion {
+                graph: source.graph.clone(),
+                source: source.name.clone(),
+                triples: read,
+                hash: None,
+                source_sha256: Some(digest.hex()),
+                validated: false,
+                before: (Canonical::of(Vec::new()).hash, 0),
+                restores: None,
+            });
         }
         tracing::info!("bulk load: parsed and sorted in {:?}", started_at.elapsed());
         loader.commit().map_err(|e| self.storage(e))?;
         tracing::info!("bulk load: committed at {:?}", started_at.elapsed());
         let (activity, provenance) =
-            self.provenance(&started, &counts, |_| Ok::<_, Error>(Vec::new()))?;
+            self.provenance(&started, &counts, &versions, |_| Ok::<_, Error>(Vec::new()))?;
         let mut transaction = self
             .store
             .start_transaction()
@@ -223,9 +558,27 @@ impl GraphStore {
             started_at.elapsed()
         );
         Ok(ImportReport {
-            activity,
+            activity: Some(activity),
             graphs: counts.into_iter().map(|(g, n, _)| (g, n)).collect(),
+            unchanged: Vec::new(),
         })
+    }
+
+    /// Whether the store already says anything about a resource (outside the imports
+    /// graph).
+    pub fn describes(&self, subject: &NamedNode) -> Result<bool> {
+        let imports = self.imports_graph();
+        for quad in self
+            .store
+            .quads_for_pattern(Some(subject.as_ref().into()), None, None, None)
+        {
+            let quad = quad.map_err(|e| self.storage(e))?;
+            match &quad.graph_name {
+                GraphName::NamedNode(g) if *g == imports => {}
+                _ => return Ok(true),
+            }
+        }
+        Ok(false)
     }
 
     /// Whether a named graph holds no triple.
@@ -454,7 +807,7 @@ impl GraphStore {
                 (g, n, source.to_owned())
             })
             .collect::<Vec<_>>();
-        let report = self.record(&mut transaction, &started, counts)?;
+        let report = self.record(&mut transaction, &started, counts, &[])?;
         transaction.commit().map_err(|e| self.storage(e))?;
         Ok(report)
     }
@@ -529,7 +882,7 @@ impl GraphStore {
             }
             _ => Vec::new(),
         };
-        self.record(&mut transaction, &started, counts)?;
+        self.record(&mut transaction, &started, counts, &[])?;
         transaction.commit().map_err(|e| self.storage(e))?;
         Ok(created)
     }
@@ -558,13 +911,14 @@ impl GraphStore {
                     &mut transaction,
                     &started,
                     vec![(g.into_owned(), 0, source.to_owned())],
+                    &[],
                 )?;
             }
             other => {
                 transaction
                     .clear_graph(other)
                     .map_err(|e| self.storage(e))?;
-                self.record(&mut transaction, &started, Vec::new())?;
+                self.record(&mut transaction, &started, Vec::new(), &[])?;
             }
         }
         transaction.commit().map_err(|e| self.storage(e))?;
@@ -577,9 +931,10 @@ impl GraphStore {
         transaction: &mut oxigraph::store::Transaction<'_>,
         started: &Literal,
         counts: Vec<(NamedNode, usize, String)>,
+        versions: &[NewVersion],
     ) -> Result<ImportReport> {
         let imports = self.imports_graph();
-        let (activity, provenance) = self.provenance(started, &counts, |g| {
+        let (activity, provenance) = self.provenance(started, &counts, versions, |g| {
             transaction
                 .quads_for_pattern(Some(g.into()), None, None, Some(imports.as_ref().into()))
                 .collect::<std::result::Result<Vec<_>, _>>()
@@ -591,8 +946,9 @@ impl GraphStore {
             transaction.extend(&new);
         }
         Ok(ImportReport {
-            activity,
+            activity: Some(activity),
             graphs: counts.into_iter().map(|(g, n, _)| (g, n)).collect(),
+            unchanged: Vec::new(),
         })
     }
 
@@ -727,7 +1083,26 @@ impl GraphStore {
         self.store.backup(target).map_err(|e| Error::Store {
             path: target.to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        // The kept contents of versions go with the store, so that rollback works there.
+        let Some(kept) = self.kept().map(|k| k.folder().to_owned()) else {
+            return Ok(());
+        };
+        if !kept.is_dir() {
+            return Ok(());
+        }
+        let copy = target.join(crate::versions::FOLDER);
+        let io = |path: &Path, e| Error::Io {
+            path: path.to_owned(),
+            source: e,
+        };
+        std::fs::create_dir_all(&copy).map_err(|e| io(&copy, e))?;
+        for entry in std::fs::read_dir(&kept).map_err(|e| io(&kept, e))? {
+            let entry = entry.map_err(|e| io(&kept, e))?;
+            std::fs::copy(entry.path(), copy.join(entry.file_name()))
+                .map_err(|e| io(&entry.path(), e))?;
+        }
+        Ok(())
     }
 
     fn imports_graph(&self) -> NamedNode {
@@ -741,6 +1116,7 @@ impl GraphStore {
         &self,
         started: &Literal,
         counts: &[(NamedNode, usize, String)],
+        versions: &[NewVersion],
         mut previous: impl FnMut(&NamedNode) -> std::result::Result<Vec<Quad>, E>,
     ) -> Result<(NamedNode, Vec<(Vec<Quad>, Vec<Quad>)>)> {
         let graph = self.imports_graph();
@@ -784,6 +1160,72 @@ impl GraphStore {
                     quad(g, prov::WAS_GENERATED_BY, activity.clone().into()),
                 ],
             ));
+        }
+        for (i, v) in versions.iter().enumerate() {
+            let iri = NamedNode::new_unchecked(format!("{}/v{}", activity.as_str(), i + 1));
+            let mut new = vec![
+                quad(&iri, rdf::TYPE, lg::GRAPH_VERSION.into()),
+                quad(&iri, prov::SPECIALIZATION_OF, v.graph.clone().into()),
+                quad(&iri, prov::WAS_GENERATED_BY, activity.clone().into()),
+                quad(&iri, prov::GENERATED_AT_TIME, ended.clone().into()),
+                quad(&iri, dct::SOURCE, Literal::from(v.source.as_str()).into()),
+                quad(&iri, void::TRIPLES, integer(v.triples)),
+                quad(&iri, lg::VALIDATED, Literal::from(v.validated).into()),
+            ];
+            if let Some(hash) = &v.hash {
+                new.push(quad(
+                    &iri,
+                    lg::CANONICAL_HASH,
+                    Literal::from(hash.as_str()).into(),
+                ));
+            }
+            if let Some(sha) = &v.source_sha256 {
+                let checksum = BlankNode::default();
+                new.push(quad(&iri, spdx::CHECKSUM, checksum.clone().into()));
+                for (p, o) in [
+                    (rdf::TYPE, Term::from(spdx::CHECKSUM_CLASS)),
+                    (spdx::ALGORITHM, spdx::SHA256.into()),
+                    (spdx::CHECKSUM_VALUE, Literal::from(sha.as_str()).into()),
+                ] {
+                    new.push(Quad::new(checksum.clone(), p, o, graph.clone()));
+                }
+            }
+            if let Some(restored) = &v.restores {
+                new.push(quad(&iri, prov::WAS_DERIVED_FROM, restored.clone().into()));
+            }
+            // The version replaced: the latest recorded one when the graph still has its
+            // content, else the unrecorded state found in the store, recorded now.
+            let latest = self.versions(Some(&v.graph))?.pop();
+            let previous = match latest {
+                Some(l) if l.hash.as_deref() == Some(v.before.0.as_str()) => l.version,
+                _ => {
+                    let before = NamedNode::new_unchecked(format!("{}-before", iri.as_str()));
+                    new.extend([
+                        quad(&before, rdf::TYPE, lg::GRAPH_VERSION.into()),
+                        quad(&before, prov::SPECIALIZATION_OF, v.graph.clone().into()),
+                        quad(&before, prov::GENERATED_AT_TIME, started.clone().into()),
+                        quad(&before, void::TRIPLES, integer(v.before.1)),
+                        quad(
+                            &before,
+                            lg::CANONICAL_HASH,
+                            Literal::from(v.before.0.as_str()).into(),
+                        ),
+                        quad(
+                            &before,
+                            dct::SOURCE,
+                            Literal::from(if v.before.1 == 0 {
+                                "graphe vide / empty graph"
+                            } else {
+                                "état non enregistré / unrecorded state"
+                            })
+                            .into(),
+                        ),
+                    ]);
+                    before
+                }
+            };
+            new.push(quad(&iri, prov::WAS_REVISION_OF, previous.into()));
+            changes.push((Vec::new(), new));
         }
         Ok((activity, changes))
     }
@@ -967,6 +1409,10 @@ fn join_values(pattern: GraphPattern, values: GraphPattern) -> GraphPattern {
 }
 
 /// The current time as an `xsd:dateTime` literal.
+fn integer(n: usize) -> Term {
+    Literal::new_typed_literal(n.to_string(), xsd::INTEGER).into()
+}
+
 fn now() -> Literal {
     Literal::new_typed_literal(DateTime::now().to_string(), xsd::DATE_TIME)
 }

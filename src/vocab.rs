@@ -43,6 +43,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
     ("sh", "http://www.w3.org/ns/shacl#"),
     ("lgsh", "https://w3id.org/labgraph/shapes#"),
+    ("spdx", "http://spdx.org/rdf/terms#"),
 ];
 
 /// PROV-O terms written in the import metadata graph.
@@ -64,6 +65,38 @@ pub mod prov {
         NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#endedAtTime");
     pub const WAS_ASSOCIATED_WITH: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#wasAssociatedWith");
+    pub const SPECIALIZATION_OF: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#specializationOf");
+    pub const WAS_REVISION_OF: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#wasRevisionOf");
+    pub const WAS_DERIVED_FROM: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#wasDerivedFrom");
+}
+
+/// SPDX terms: the checksum of a source file, as DCAT 3 records a distribution's.
+pub mod spdx {
+    use super::NamedNodeRef;
+    pub const CHECKSUM: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://spdx.org/rdf/terms#checksum");
+    pub const CHECKSUM_CLASS: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://spdx.org/rdf/terms#Checksum");
+    pub const ALGORITHM: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://spdx.org/rdf/terms#algorithm");
+    pub const CHECKSUM_VALUE: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://spdx.org/rdf/terms#checksumValue");
+    pub const SHA256: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://spdx.org/rdf/terms#checksumAlgorithm_sha256");
+}
+
+/// labgraph's own terms of the import records (see ontology/ontology.ttl).
+pub mod lg {
+    use super::NamedNodeRef;
+    pub const GRAPH_VERSION: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("https://w3id.org/labgraph/def#GraphVersion");
+    pub const CANONICAL_HASH: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("https://w3id.org/labgraph/def#canonicalHash");
+    pub const VALIDATED: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("https://w3id.org/labgraph/def#validated");
 }
 
 /// Dublin Core terms.

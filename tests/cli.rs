@@ -69,6 +69,14 @@ impl Sandbox {
         lines
     }
 
+    /// The store without the import records: the data itself.
+    fn dump_data(&self) -> Vec<String> {
+        self.dump()
+            .into_iter()
+            .filter(|l| !l.ends_with("<https://w3id.org/labgraph/id/graph/imports> ."))
+            .collect()
+    }
+
     fn count(&self, graph: &str) -> usize {
         let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}");
         let out = self
@@ -437,4 +445,238 @@ fn base_iri_changes_where_instances_are_minted() {
         .stdout(predicate::str::contains(
             "https://lab.example.org/id/seminar/pma-artois-2022-12-01",
         ));
+}
+
+/// The history table as text.
+fn history(s: &Sandbox, graph: &str) -> String {
+    let out = s.cmd().args(["history", graph]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_unchanged_source_changes_nothing_and_says_so() {
+    let s = Sandbox::new();
+    let file = s.write(
+        "essai.ttl",
+        &std::fs::read_to_string(fixture("extra-seminar.ttl")).unwrap(),
+    );
+    s.cmd().arg("import").arg(&file).assert().success();
+    let after_first = s.dump();
+    // The same triples, reordered and with other prefixes: the same graph, so no write.
+    let reordered: String = {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let (prefixes, body): (Vec<&str>, Vec<&str>) =
+            text.lines().partition(|l| l.starts_with("@prefix"));
+        prefixes
+            .iter()
+            .rev()
+            .chain(&body)
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    std::fs::write(&file, reordered).unwrap();
+    s.cmd()
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "<graph/essai>: inchangé, rien n'a été écrit / unchanged, nothing written",
+        ))
+        .stdout(predicate::str::contains("recorded as").not());
+    assert_eq!(s.dump(), after_first, "not even a provenance record");
+    let table = history(&s, "graph/essai");
+    assert!(
+        table.contains("essai.ttl") && table.contains("oui / yes"),
+        "{table}"
+    );
+    assert!(
+        table.contains("1 version(s)") || table.contains("2 version(s)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn an_import_that_violates_the_shapes_is_refused_with_the_report() {
+    let s = Sandbox::new();
+    let before = s.dump();
+    // A seminar without a name nor a date, organised by an institution that does not exist.
+    let broken = s.write(
+        "broken.ttl",
+        "@prefix lg: <https://w3id.org/labgraph/def#> .\n@prefix schema: <http://schema.org/> .\n<seminar/x> a lg:Seminar, schema:Event ; schema:organizer <org/nowhere> .\n",
+    );
+    s.cmd()
+        .arg("import")
+        .arg(&broken)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("seminar/x"))
+        .stderr(predicate::str::contains("fr:").and(predicate::str::contains("en:")))
+        .stderr(
+            predicate::str::contains("refusé").and(predicate::str::contains("nothing was written")),
+        );
+    assert_eq!(s.dump(), before, "the store is exactly as before");
+    // Replacing a graph so that resources still referenced elsewhere disappear: the
+    // references break, and the gate sees it though the new file itself is fine.
+    let institutions = s.write(
+        "institutions.ttl",
+        "<org/autre> <http://schema.org/name> \"Autre\"@fr .\n",
+    );
+    s.cmd()
+        .arg("import")
+        .arg(&institutions)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("org/irev"));
+    assert_eq!(s.dump(), before, "the store is exactly as before");
+    // The administrator may skip the shapes, and the record says so.
+    s.cmd()
+        .args(["import", "--no-validate"])
+        .arg(&broken)
+        .assert()
+        .success();
+    assert!(history(&s, "graph/broken").contains("non / no"));
+}
+
+#[test]
+fn a_dry_run_shows_the_change_and_writes_nothing() {
+    let s = Sandbox::new();
+    let file = s.write(
+        "essai.ttl",
+        &std::fs::read_to_string(fixture("extra-seminar.ttl")).unwrap(),
+    );
+    s.cmd().arg("import").arg(&file).assert().success();
+    let changed = std::fs::read_to_string(&file).unwrap().replace(
+        "schema:name \"Séminaire d'essai du Lab des transitions\"@fr ;",
+        "schema:name \"Séminaire d'essai, version 2\"@fr ;\n    schema:about <theme/sante> ;",
+    );
+    std::fs::write(&file, changed).unwrap();
+    let before = s.dump();
+    s.cmd()
+        .args(["import", "--dry-run", "--verbose"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("<graph/essai> (").and(predicate::str::contains("+2 −1 triples (7 → 8)")))
+        .stdout(predicate::str::contains("  - <https://w3id.org/labgraph/id/seminar/essai-2023-03-09> <http://schema.org/name> \"Séminaire d'essai du Lab des transitions\"@fr ."))
+        .stdout(predicate::str::contains("  + <https://w3id.org/labgraph/id/seminar/essai-2023-03-09> <http://schema.org/name> \"Séminaire d'essai, version 2\"@fr ."))
+        .stdout(predicate::str::contains("ressources créées / resources created: 0"))
+        .stdout(predicate::str::contains("validation : 0 violation(s)"))
+        .stdout(predicate::str::contains("dry run: nothing was written"));
+    assert_eq!(s.dump(), before);
+    // A new file: its resources are new; a broken one: the report, exit 1, still nothing.
+    let other = s.write(
+        "autre.ttl",
+        "@prefix schema: <http://schema.org/> .\n<person/nouvelle-personne> a schema:Person ; schema:name \"Nouvelle Personne\" .\n",
+    );
+    s.cmd()
+        .args(["import", "--dry-run"])
+        .arg(&other)
+        .assert()
+        .stdout(predicate::str::contains(
+            "resources created: 1\n  <person/nouvelle-personne>",
+        ));
+    let broken = s.write(
+        "broken.ttl",
+        "@prefix lg: <https://w3id.org/labgraph/def#> .\n@prefix schema: <http://schema.org/> .\n<seminar/x> a lg:Seminar, schema:Event .\n",
+    );
+    s.cmd()
+        .args(["import", "--dry-run"])
+        .arg(&broken)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("violation"));
+    assert_eq!(s.dump(), before);
+}
+
+#[test]
+fn rollback_restores_the_previous_version_and_can_be_undone() {
+    let s = Sandbox::new();
+    s.cmd().arg("graphs").assert().success();
+    let initial = s.dump_data();
+    let file = s.write(
+        "essai.ttl",
+        &std::fs::read_to_string(fixture("extra-seminar.ttl")).unwrap(),
+    );
+    s.cmd().arg("import").arg(&file).assert().success();
+    let first = s.dump_data();
+    let changed = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("d'essai du Lab", "d'essai (2) du Lab");
+    std::fs::write(&file, changed).unwrap();
+    s.cmd().arg("import").arg(&file).assert().success();
+    let second = s.dump_data();
+    assert_ne!(first, second);
+    s.cmd()
+        .args(["rollback", "graph/essai"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("<graph/essai>").and(predicate::str::contains("essai.ttl")),
+        );
+    assert_eq!(s.dump_data(), first, "back to the first version");
+    // Once more: back before the first import, when the graph did not exist.
+    s.cmd().args(["rollback", "graph/essai"]).assert().success();
+    assert_eq!(s.dump_data(), initial);
+    s.cmd()
+        .args(["rollback", "graph/essai"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no earlier version"));
+    // Every step is a version: the empty graph, two imports, two rollbacks.
+    let table = history(&s, "graph/essai");
+    assert!(table.contains("5 version(s)"), "{table}");
+    assert!(table.contains("labgraph rollback"), "{table}");
+    // Importing the file again brings the second version back.
+    s.cmd().arg("import").arg(&file).assert().success();
+    assert_eq!(s.dump_data(), second);
+    // A graph that labgraph never wrote has no version to go back to.
+    s.cmd()
+        .args(["rollback", "graph/nothing-here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("graph/nothing-here"));
+}
+
+#[test]
+fn files_that_are_not_utf8_or_too_large_are_refused_and_nothing_is_written() {
+    let s = Sandbox::new();
+    let before = s.dump();
+    // "Séminaire" in Latin-1: the byte 0xE9 is not UTF-8.
+    let latin1 = s.path("latin1.ttl");
+    std::fs::write(
+        &latin1,
+        b"@prefix schema: <http://schema.org/> .\n<seminar/x> schema:name \"S\xe9minaire\" .\n",
+    )
+    .unwrap();
+    s.cmd()
+        .arg("import")
+        .arg(&latin1)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("latin1.ttl:2:").and(predicate::str::contains("UTF-8")));
+    // A file of several gigabytes (sparse: it takes no room on disk).
+    let huge = s.path("huge.ttl");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    s.cmd().arg("import").arg(&huge).assert().code(2).stderr(
+        predicate::str::contains("huge.ttl").and(predicate::str::contains("--no-validate")),
+    );
+    // Streamed through the bulk loader, its first byte is already an error.
+    let huge_nt = s.path("huge.nt");
+    std::fs::rename(&huge, &huge_nt).unwrap();
+    s.cmd()
+        .args(["import", "--no-validate"])
+        .arg(&huge_nt)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("huge.nt:1:1"));
+    assert_eq!(s.dump(), before, "the store is exactly as before");
 }

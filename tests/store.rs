@@ -33,7 +33,10 @@ fn the_bulk_path_writes_nothing_when_a_file_is_malformed() {
         "<https://ex.org/b> <http://schema.org/name> \"b\" .\n<https://ex.org/c> <http://schema.org/name> \"c .\n",
     );
     let sources = import::plan(&[good, bad], None, None, store.base()).unwrap();
-    let error = store.bulk_load(&sources, |_| {}).unwrap_err().to_string();
+    let error = store
+        .bulk_load(&sources, &Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("bad.nt:2:"), "{error}");
     for graph in ["graph/good", "graph/bad"] {
         assert!(
@@ -54,7 +57,7 @@ fn the_bulk_path_loads_counts_and_records() {
     let file = dir.path().join("generated.nt");
     std::fs::write(&file, nt).unwrap();
     let sources = import::plan(&[file], None, None, store.base()).unwrap();
-    let report = store.bulk_load(&sources, |_| {}).unwrap();
+    let report = store.bulk_load(&sources, &Default::default()).unwrap();
     assert_eq!(report.graphs[0].1, written);
     let info = store
         .graphs()
@@ -65,7 +68,7 @@ fn the_bulk_path_loads_counts_and_records() {
     assert_eq!(info.triples, written);
     assert!(info.source.unwrap().ends_with("generated.nt"));
     // A second bulk load into the now non-empty graph is refused, not merged.
-    assert!(store.bulk_load(&sources, |_| {}).is_err());
+    assert!(store.bulk_load(&sources, &Default::default()).is_err());
 }
 
 #[test]
@@ -77,13 +80,20 @@ fn replacing_a_graph_keeps_one_provenance_record() {
         "x.ttl",
         "<https://ex.org/x> <http://schema.org/name> \"x\" .\n",
     );
-    for _ in 0..2 {
+    for name in ["x", "y"] {
+        std::fs::write(
+            &file,
+            format!("<https://ex.org/x> <http://schema.org/name> \"{name}\" .\n"),
+        )
+        .unwrap();
         let sources = import::plan(std::slice::from_ref(&file), None, None, store.base()).unwrap();
         let parsed = sources
             .into_iter()
             .map(|s| import::parse(s, store.base()).unwrap())
             .collect();
-        store.replace_graphs(parsed).unwrap();
+        let options = labgraph::store::ImportOptions { validated: true };
+        let report = store.replace_graphs(parsed, options).unwrap();
+        assert!(report.activity.is_some() && report.unchanged.is_empty());
     }
     let q = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <graph/imports> { <graph/x> void:triples ?t } }";
     let results = store.evaluate(store.prepare(q).unwrap(), vec![]).unwrap();

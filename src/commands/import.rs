@@ -1,38 +1,100 @@
-//! `labgraph import FILE…`: every file into its own named graph, in one atomic write.
+//! `labgraph import FILE…`: every file into its own named graph, checked by the SHACL
+//! gate, in one atomic write recorded with a version per graph; `--dry-run` shows what
+//! would change and writes nothing.
 //!
-//! Small and mixed inputs are parsed in full, then written in one transaction that
-//! replaces their graphs. Large N-Triples files bound for empty graphs stream through
-//! Oxigraph's bulk loader instead, which commits only once every file has parsed.
+//! Sources are parsed in full and validated together with the store's other graphs; a
+//! graph whose content would not change is left alone. Large N-Triples files bound for
+//! empty graphs stream through Oxigraph's bulk loader instead, which commits only once
+//! every file has parsed — only with `--no-validate`, since the shapes need the data in
+//! memory, and the provenance says the shapes were skipped.
 
-use std::io::IsTerminal;
-use std::time::Instant;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use oxigraph::model::NamedOrBlankNode;
 
 use crate::cli::ImportArgs;
 use crate::error::Result;
 use crate::format::Rdf;
-use crate::import::{self, Input, Source};
+use crate::import::{self, Input, Parsed, Source};
 use crate::render;
-use crate::store::{GraphStore, ImportReport};
+use crate::store::{BulkProgress, GraphStore, ImportOptions, ImportReport};
 
 /// From this many bytes of N-Triples, the bulk loader is worth its set-up.
 const BULK_THRESHOLD_BYTES: u64 = 32 << 20;
 
-pub fn run(store: &GraphStore, args: &ImportArgs) -> Result<()> {
+/// `verbose` (the global --verbose) lists the triples a dry run would add and remove.
+pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
     let started = Instant::now();
     let sources = import::plan_args(&args.sources, store.base())?;
-    let report = if takes_bulk_path(store, &sources)? {
+    if args.no_validate && !args.dry_run && takes_bulk_path(store, &sources)? {
         tracing::info!("bulk path: {} N-Triples file(s)", sources.len());
-        let show = std::io::stderr().is_terminal();
-        store.bulk_load(&sources, move |n| {
-            if show {
-                eprint!("\r{n} triples loaded");
-            }
-        })?
+        let progress = Arc::new(BulkProgress::default());
+        let bar = ProgressBar::new(total_bytes(&sources));
+        let done = AtomicBool::new(false);
+        let report = std::thread::scope(|scope| {
+            scope.spawn(|| show_progress(&bar, &progress, &done, started));
+            let report = store.bulk_load(&sources, &progress);
+            done.store(true, Ordering::Relaxed);
+            report
+        });
+        bar.finish_and_clear();
+        return super::print(&summary(store, &report?, started.elapsed().as_secs_f64()));
+    }
+    let parsed = import::parse_all(sources, store.base())?;
+    let report = if args.no_validate {
+        None
     } else {
-        let parsed = import::parse_all(sources, store.base())?;
-        store.replace_graphs(parsed)?
+        Some(super::validate::check(store, &parsed)?)
     };
-    super::print(&summary(store, &report, started.elapsed().as_secs_f64()))
+    if args.dry_run {
+        super::print(&dry_run(store, &parsed, report.as_ref(), verbose)?)?;
+        return report.map_or(Ok(()), |r| super::validate::refusal(&r));
+    }
+    if let Some(report) = &report {
+        // Warnings do not stop an import, but the administrator sees them.
+        eprint!("{}", super::validate::findings(report));
+        super::validate::refusal(report)?;
+    }
+    let options = ImportOptions {
+        validated: report.is_some(),
+    };
+    let written = store.replace_graphs(parsed, options)?;
+    super::print(&summary(store, &written, started.elapsed().as_secs_f64()))
+}
+
+fn total_bytes(sources: &[Source]) -> u64 {
+    sources
+        .iter()
+        .filter_map(|s| match &s.input {
+            Input::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            _ => None,
+        })
+        .sum()
+}
+
+/// Draws the bar on standard error while the load runs (indicatif draws nothing when
+/// standard error is not a terminal): bytes read, triples per second, time left.
+fn show_progress(bar: &ProgressBar, progress: &BulkProgress, done: &AtomicBool, started: Instant) {
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} · {msg} · reste / left {eta}")
+            .expect("a valid template"),
+    );
+    while !done.load(Ordering::Relaxed) {
+        let triples = progress.triples.load(Ordering::Relaxed);
+        let seconds = started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_position(progress.bytes.load(Ordering::Relaxed));
+        bar.set_message(format!(
+            "{triples} triplets / triples, {:.0} /s",
+            triples as f64 / seconds
+        ));
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn takes_bulk_path(store: &GraphStore, sources: &[Source]) -> Result<bool> {
@@ -57,19 +119,104 @@ fn takes_bulk_path(store: &GraphStore, sources: &[Source]) -> Result<bool> {
     Ok(true)
 }
 
+/// What an import would do: per graph, the triples added and removed (listed with
+/// `verbose`) and the resources created; then the validation report.
+fn dry_run(
+    store: &GraphStore,
+    parsed: &[Parsed],
+    report: Option<&crate::shacl::Report>,
+    verbose: bool,
+) -> Result<String> {
+    let mut text = String::new();
+    let planned = store.plan_versions(parsed)?;
+    for p in &planned {
+        let graph = render::short(&p.graph.clone().into(), store.base());
+        let (removed, added) = p.before.diff(&p.after);
+        if removed.is_empty() && added.is_empty() {
+            let _ = writeln!(
+                text,
+                "{graph} ({}) : inchangé / unchanged ({} triples)",
+                p.source,
+                p.after.lines.len()
+            );
+            continue;
+        }
+        let _ = writeln!(
+            text,
+            "{graph} ({}) : +{} −{} triples ({} → {})",
+            p.source,
+            added.len(),
+            removed.len(),
+            p.before.lines.len(),
+            p.after.lines.len()
+        );
+        if verbose {
+            for line in &removed {
+                let _ = writeln!(text, "  - {line}");
+            }
+            for line in &added {
+                let _ = writeln!(text, "  + {line}");
+            }
+        }
+    }
+    // Resources the store does not describe yet.
+    let mut created = BTreeSet::new();
+    for source in parsed {
+        for quad in &source.quads {
+            if let NamedOrBlankNode::NamedNode(subject) = &quad.subject {
+                if !created.contains(subject) && !store.describes(subject)? {
+                    created.insert(subject.clone());
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        text,
+        "ressources créées / resources created: {}",
+        created.len()
+    );
+    for resource in &created {
+        let _ = writeln!(
+            text,
+            "  {}",
+            render::short(&resource.clone().into(), store.base())
+        );
+    }
+    match report {
+        Some(report) => {
+            text.push_str(&super::validate::findings(report));
+            let _ = writeln!(text, "validation : {}", super::validate::counts(report));
+        }
+        None => text.push_str("validation : non faite (--no-validate) / skipped (--no-validate)\n"),
+    }
+    text.push_str("simulation : rien n'a été écrit / dry run: nothing was written\n");
+    Ok(text)
+}
+
 fn summary(store: &GraphStore, report: &ImportReport, seconds: f64) -> String {
     let mut text = String::new();
-    for (graph, triples) in &report.graphs {
-        text.push_str(&format!(
-            "{}: {triples} triples\n",
+    for graph in &report.unchanged {
+        let _ = writeln!(
+            text,
+            "{}: inchangé, rien n'a été écrit / unchanged, nothing written",
             render::short(&graph.clone().into(), store.base())
-        ));
+        );
     }
-    text.push_str(&format!(
-        "imported {} graph{} in {seconds:.2} s, recorded as {}\n",
-        report.graphs.len(),
-        if report.graphs.len() == 1 { "" } else { "s" },
-        render::short(&report.activity.clone().into(), store.base())
-    ));
+    for (graph, triples) in &report.graphs {
+        let _ = writeln!(
+            text,
+            "{}: {triples} triples",
+            render::short(&graph.clone().into(), store.base())
+        );
+    }
+    if let Some(activity) = &report.activity {
+        let _ = writeln!(
+            text,
+            "imported {} graph{} in {seconds:.2} s, recorded as {}",
+            report.graphs.len(),
+            if report.graphs.len() == 1 { "" } else { "s" },
+            render::short(&activity.clone().into(), store.base())
+        );
+    }
     text
 }

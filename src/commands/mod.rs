@@ -4,8 +4,10 @@
 mod backup;
 mod export;
 mod graphs;
+mod history;
 mod import;
 mod query;
+mod rollback;
 mod serve;
 mod validate;
 
@@ -19,10 +21,12 @@ pub fn run(cli: Cli) -> Result<()> {
     let settings = Settings::from_flags(&cli.global)?;
     let open = || GraphStore::open(&settings);
     match cli.command {
-        Command::Import(args) => import::run(&open()?, &args),
+        Command::Import(args) => import::run(&open()?, &args, cli.global.verbose > 0),
         Command::Export(args) => export::run(&open()?, &args),
         Command::Query(args) => query::run(&settings, open, &args),
         Command::Graphs => graphs::run(&open()?),
+        Command::History(args) => history::run(&open()?, &args),
+        Command::Rollback(args) => rollback::run(&open()?, &args),
         Command::Validate(args) => validate::run(&open()?, &args),
         Command::Backup(args) => backup::run(&open()?, &args),
         Command::Serve(args) => serve::run(&settings, &args),

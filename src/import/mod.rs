@@ -42,6 +42,8 @@ pub struct Parsed {
     pub source: Source,
     pub quads: Vec<Quad>,
     pub graphs: BTreeSet<NamedNode>,
+    /// SHA-256 of the source's bytes, in hexadecimal.
+    pub sha256: String,
 }
 
 /// The sources named on the command line of `import` or `validate`.
@@ -158,18 +160,37 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
         quads.push(quad);
     }
     Ok(Parsed {
+        sha256: crate::versions::sha256(&bytes),
         source,
         quads,
         graphs,
     })
 }
 
+/// The largest file read into memory (parsed in full, validated, versioned): larger
+/// dumps stream through the bulk loader.
+pub const MAX_IN_MEMORY_BYTES: u64 = 256 << 20;
+
 fn read(source: &Source) -> Result<Vec<u8>> {
     match &source.input {
-        Input::Path(path) => std::fs::read(path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        }),
+        Input::Path(path) => {
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_IN_MEMORY_BYTES {
+                return Err(Error::Usage(format!(
+                    "{}: {:.1} GB is too large to be checked and versioned in memory (at most {} MiB): \
+                     split it, or import it as N-Triples with --no-validate, which streams it \
+                     through the bulk loader into an empty graph / fichier trop gros pour la \
+                     validation en mémoire",
+                    path.display(),
+                    size as f64 / 1e9,
+                    MAX_IN_MEMORY_BYTES >> 20
+                )));
+            }
+            std::fs::read(path).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })
+        }
         Input::Stdin => {
             let mut bytes = Vec::new();
             std::io::stdin()

@@ -456,7 +456,9 @@ async fn update_response(
     .await??;
     state.written();
     state.metrics.write();
-    tracing::info!(target: "labgraph::serve", activity = %report.activity, "update committed");
+    if let Some(activity) = &report.activity {
+        tracing::info!(target: "labgraph::serve", %activity, "update committed");
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -1,0 +1,272 @@
+//! Versions of named graphs: their canonical form (RDFC-1.0), its hash, and the copies
+//! kept so that `labgraph rollback` can restore a graph.
+//!
+//! A graph's canonical form is its triples with blank nodes relabelled by RDF
+//! Canonicalization 1.0 (W3C, SHA-256), written one N-Triples line each, sorted by code
+//! point; its hash is the SHA-256 of those lines. Two isomorphic graphs have the same
+//! form, so re-importing an unchanged source is recognised whatever its blank node labels
+//! or statement order, and a dry run compares two forms line by line.
+//!
+//! The content of every version an import writes or replaces is kept, gzipped and named
+//! by its hash, in `labgraph-versions/` inside the store folder (RocksDB leaves files it
+//! does not know alone); `labgraph backup` copies it with the store.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::graph::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
+use oxigraph::model::{Graph, Triple};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The folder, inside the store folder, that keeps the versions' contents.
+pub const FOLDER: &str = "labgraph-versions";
+
+/// A graph in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonical {
+    /// The sorted canonical N-Triples lines, each without its final newline.
+    pub lines: Vec<String>,
+    /// Lowercase hexadecimal SHA-256 of the lines, each ended by a newline.
+    pub hash: String,
+}
+
+impl Canonical {
+    /// The canonical form of a set of triples (repeated triples count once).
+    pub fn of(triples: impl IntoIterator<Item = Triple>) -> Self {
+        let mut graph: Graph = triples.into_iter().collect();
+        graph.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
+            hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
+        });
+        let mut lines: Vec<String> = graph.iter().map(|t| format!("{t} .")).collect();
+        lines.sort_unstable();
+        let mut hasher = Sha256::new();
+        for line in &lines {
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+        }
+        Self {
+            lines,
+            hash: hex(&hasher.finalize()),
+        }
+    }
+
+    /// The triples of the form, parsed back.
+    pub fn triples(&self) -> Result<Vec<Triple>> {
+        let text = self.lines.join("\n");
+        RdfParser::from_format(RdfFormat::NTriples)
+            .for_slice(text.as_bytes())
+            .map(|q| q.map(Triple::from))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Store {
+                path: PathBuf::from(FOLDER),
+                message: format!("a kept version does not parse back: {e}"),
+            })
+    }
+
+    /// What changes from `self` to `after`: the lines removed, and the lines added.
+    pub fn diff<'a>(&'a self, after: &'a Canonical) -> (Vec<&'a str>, Vec<&'a str>) {
+        let before: BTreeSet<&str> = self.lines.iter().map(String::as_str).collect();
+        let now: BTreeSet<&str> = after.lines.iter().map(String::as_str).collect();
+        (
+            before.difference(&now).copied().collect(),
+            now.difference(&before).copied().collect(),
+        )
+    }
+}
+
+/// SHA-256 of bytes, in lowercase hexadecimal (the source files' hash).
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads through to an inner reader, hashing the bytes with SHA-256 on the way (a
+/// source streamed to the bulk loader is read once).
+pub struct HashingReader<R> {
+    inner: R,
+    digest: Digest256,
+    /// Where the bytes read are counted (progress of a bulk load).
+    progress: std::sync::Arc<crate::store::BulkProgress>,
+}
+
+/// The SHA-256 of what a [`HashingReader`] has read so far; shared with the reader.
+#[derive(Clone, Default)]
+pub struct Digest256(std::sync::Arc<std::sync::Mutex<Sha256>>);
+
+impl Digest256 {
+    /// The hash of the bytes read so far, in lowercase hexadecimal.
+    pub fn hex(&self) -> String {
+        let hasher = self.0.lock().map(|h| h.clone()).unwrap_or_default();
+        hex(&hasher.finalize())
+    }
+}
+
+impl<R> HashingReader<R> {
+    /// Reads `inner`, counting the bytes read in `progress`.
+    pub fn new(inner: R, progress: std::sync::Arc<crate::store::BulkProgress>) -> Self {
+        Self {
+            inner,
+            digest: Digest256::default(),
+            progress,
+        }
+    }
+
+    pub fn digest(&self) -> Digest256 {
+        self.digest.clone()
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut hasher) = self.digest.0.lock() {
+            hasher.update(&buf[..n]);
+        }
+        self.progress
+            .bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The kept contents of versions, in a folder of the store.
+pub struct Kept {
+    folder: PathBuf,
+}
+
+impl Kept {
+    /// The versions kept beside the store at `store_path`. A store in memory has none.
+    pub fn for_store(store_path: &Path) -> Option<Self> {
+        store_path.is_dir().then(|| Self {
+            folder: store_path.join(FOLDER),
+        })
+    }
+
+    /// The folder of the kept contents.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    fn path(&self, hash: &str) -> PathBuf {
+        self.folder.join(format!("{hash}.nt.gz"))
+    }
+
+    /// Keeps a version's content, unless it is already kept. The file is written aside
+    /// and renamed, so a crash never leaves a partial version under its hash.
+    pub fn keep(&self, canonical: &Canonical) -> Result<()> {
+        let path = self.path(&canonical.hash);
+        if path.exists() {
+            return Ok(());
+        }
+        let io = |e| Error::Io {
+            path: path.clone(),
+            source: e,
+        };
+        std::fs::create_dir_all(&self.folder).map_err(io)?;
+        let partial = path.with_extension("partial");
+        let file = std::fs::File::create(&partial).map_err(io)?;
+        let mut writer = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        for line in &canonical.lines {
+            writer.write_all(line.as_bytes()).map_err(io)?;
+            writer.write_all(b"\n").map_err(io)?;
+        }
+        writer.finish().and_then(|f| f.sync_all()).map_err(io)?;
+        std::fs::rename(&partial, &path).map_err(io)
+    }
+
+    /// A kept version, checked against its hash.
+    pub fn read(&self, hash: &str) -> Result<Canonical> {
+        let path = self.path(hash);
+        let file = std::fs::File::open(&path).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let lines = BufReader::new(flate2::read::GzDecoder::new(file))
+            .lines()
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+        let triples = Canonical {
+            lines,
+            hash: hash.to_owned(),
+        }
+        .triples()?;
+        let canonical = Canonical::of(triples);
+        if canonical.hash != hash {
+            return Err(Error::Store {
+                path,
+                message: "the kept version does not match its hash: it was altered".into(),
+            });
+        }
+        Ok(canonical)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Vec<Triple> {
+        RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(text.as_bytes())
+            .map(|q| Triple::from(q.unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn isomorphic_graphs_share_their_canonical_form() {
+        let a = parse("<urn:s> <urn:p> _:x . _:x <urn:q> \"1\" . <urn:s> <urn:p> _:y .");
+        let b = parse("<urn:s> <urn:p> _:b2 . <urn:s> <urn:p> _:b1 . _:b2 <urn:q> \"1\" .");
+        assert_eq!(Canonical::of(a.clone()), Canonical::of(b));
+        let c = parse("<urn:s> <urn:p> _:x . _:x <urn:q> \"2\" . <urn:s> <urn:p> _:y .");
+        let (before, after) = (Canonical::of(a), Canonical::of(c));
+        let (removed, added) = before.diff(&after);
+        assert_eq!(
+            (removed.len(), added.len()),
+            (1, 1),
+            "{removed:?} {added:?}"
+        );
+    }
+
+    #[test]
+    fn the_hash_is_sha256_of_the_sorted_lines() {
+        let canonical = Canonical::of(parse("<urn:b> <urn:p> <urn:o> . <urn:a> <urn:p> \"é\" ."));
+        assert_eq!(
+            canonical.lines,
+            ["<urn:a> <urn:p> \"é\" .", "<urn:b> <urn:p> <urn:o> ."]
+        );
+        assert_eq!(
+            canonical.hash,
+            sha256(b"<urn:a> <urn:p> \"\xc3\xa9\" .\n<urn:b> <urn:p> <urn:o> .\n")
+        );
+        // The empty graph's hash is SHA-256 of nothing.
+        assert_eq!(
+            Canonical::of(Vec::new()).hash,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn kept_versions_read_back_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = Kept::for_store(dir.path()).unwrap();
+        let canonical = Canonical::of(parse("<urn:s> <urn:p> _:x . _:x <urn:q> \"1\" ."));
+        kept.keep(&canonical).unwrap();
+        kept.keep(&canonical).unwrap();
+        assert_eq!(kept.read(&canonical.hash).unwrap(), canonical);
+        // A file altered on disk is refused.
+        let other = Canonical::of(parse("<urn:s> <urn:p> <urn:o> ."));
+        kept.keep(&other).unwrap();
+        std::fs::copy(kept.path(&other.hash), kept.path(&canonical.hash)).unwrap();
+        assert!(kept.read(&canonical.hash).is_err());
+    }
+}
