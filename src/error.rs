@@ -70,6 +70,12 @@ pub enum Error {
     )]
     Invalid { violations: usize },
 
+    /// A write over HTTP refused by the SHACL shapes, with the report.
+    #[error(
+        "refusé : {violations} violation(s) des formes SHACL ; rien n'a été écrit / refused: {violations} violation(s) of the SHACL shapes; nothing was written\n{report}"
+    )]
+    Rejected { violations: usize, report: String },
+
     /// The SHACL engine could not read the shapes or run.
     #[error("SHACL validation could not run: {0}")]
     Shacl(String),

@@ -4,10 +4,11 @@
 //! (a file's, together with what they reference in the store). The findings keep the
 //! shapes' French and English messages so that an administrator can read the report.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use oxigraph::io::RdfParser;
-use oxigraph::model::Triple;
+use oxigraph::model::{TermRef, Triple};
 use shacl::ir::IRSchema;
 use shacl::rdf::ShaclParser;
 use shacl::types::Severity;
@@ -63,6 +64,35 @@ impl Report {
     /// Number of findings at a level.
     pub fn count(&self, level: Level) -> usize {
         self.findings.iter().filter(|f| f.level == level).count()
+    }
+
+    /// Keeps only the findings about what a write touches: a focus node or a value among
+    /// `mentioned` (see [`mention`]). What was already wrong elsewhere in the store is
+    /// not the write's doing.
+    pub fn only_about(&mut self, mentioned: &HashSet<String>) {
+        self.findings.retain(|f| {
+            mentioned.contains(&f.focus) || f.value.as_ref().is_some_and(|v| mentioned.contains(v))
+        });
+        self.conforms = self.count(Level::Violation) == 0;
+    }
+
+    /// Every finding, with its French and English message.
+    pub fn text(&self) -> String {
+        self.findings.iter().map(ToString::to_string).collect()
+    }
+}
+
+/// Adds a node (IRI or blank node) to a set of mentioned nodes, in the form the findings
+/// name them; literals are not nodes and are skipped.
+pub fn mention(term: TermRef<'_>, mentioned: &mut HashSet<String>) {
+    match term {
+        TermRef::NamedNode(n) => {
+            mentioned.insert(n.as_str().to_owned());
+        }
+        TermRef::BlankNode(b) => {
+            mentioned.insert(format!("_:{}", b.as_str()));
+        }
+        _ => {}
     }
 }
 

@@ -693,7 +693,10 @@ async fn etags_304_and_the_cache_follow_writes() {
             Method::POST,
             "/sparql",
             "application/sparql-update",
-            "INSERT DATA { GRAPH <urn:test:g> { <urn:test:s> a lg:Seminar } }",
+            "INSERT DATA { GRAPH <urn:test:g> { <seminar/essai-2023-03-09> a lg:Seminar, schema:Event ; \
+             schema:name \"Séminaire d'essai\"@fr ; schema:startDate \"2023-03-09\"^^xsd:date ; \
+             schema:organizer <org/irev> ; schema:superEvent <series/lab-des-transitions> ; \
+             dct:source <https://example.org/essai> } }",
         ),
     )
     .await;
@@ -1021,6 +1024,73 @@ async fn graph_store_protocol() {
     // Other methods: 405.
     let reply = send(&app, Request::patch(target).body(Body::empty()).unwrap()).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn writes_over_http_go_through_the_shacl_gate() {
+    let app = app_with(writable());
+    let dump = |app: Router| async move {
+        let reply = send(&app, get_accept("/store", "application/n-quads")).await;
+        let mut lines: Vec<String> = reply
+            .text()
+            .lines()
+            .filter(|l| !l.contains("/graph/imports>"))
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    };
+    let before = dump(app.clone()).await;
+    // A seminar with no name nor date, organised by an institution that does not exist.
+    let broken = "<seminar/x> a <https://w3id.org/labgraph/def#Seminar>, <http://schema.org/Event> ; \
+                  <http://schema.org/organizer> <org/nowhere> .";
+    let target = "/store?graph=https%3A%2F%2Fw3id.org%2Flabgraph%2Fid%2Fgraph%2Fnotes";
+    for (method, uri, content_type, body) in [
+        (Method::PUT, target, "text/turtle", broken.to_owned()),
+        (Method::POST, target, "text/turtle", broken.to_owned()),
+        (
+            Method::POST,
+            "/sparql",
+            "application/sparql-update",
+            format!("INSERT DATA {{ GRAPH <graph/notes> {{ {broken} }} }}"),
+        ),
+    ] {
+        let reply = send(&app, authorized(method.clone(), uri, content_type, body)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {uri}: {}",
+            reply.text()
+        );
+        let text = reply.text();
+        assert!(
+            text.contains("formes SHACL") && text.contains("SHACL shapes"),
+            "{text}"
+        );
+        assert!(
+            text.contains("seminar/x") && text.contains("fr:") && text.contains("en:"),
+            "{text}"
+        );
+    }
+    // Deleting what the rest of the store references is refused too.
+    let reply = send(
+        &app,
+        authorized(
+            Method::DELETE,
+            "/store?graph=https%3A%2F%2Fw3id.org%2Flabgraph%2Fid%2Fgraph%2Finstitutions",
+            "text/turtle",
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text()
+    );
+    assert!(reply.text().contains("org/irev"), "{}", reply.text());
+    assert_eq!(dump(app.clone()).await, before, "nothing was written");
 }
 
 #[tokio::test]

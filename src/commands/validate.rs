@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use oxigraph::model::{Term, Triple};
+use oxigraph::model::Triple;
 
 use crate::cli::ValidateArgs;
 use crate::error::{Error, Result};
 use crate::import::{self, Parsed};
-use crate::shacl::{Level, Report, Shapes};
+use crate::shacl::{Level, Report, Shapes, mention};
 use crate::store::GraphStore;
 
 pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
@@ -40,24 +40,15 @@ pub(super) fn check(store: &GraphStore, parsed: &[Parsed]) -> Result<Report> {
         .flat_map(|p| p.graphs.iter().cloned())
         .collect();
     let mut mentioned = HashSet::new();
-    let mut mention = |term: &Term| match term {
-        Term::NamedNode(n) => {
-            mentioned.insert(n.as_str().to_owned());
-        }
-        Term::BlankNode(b) => {
-            mentioned.insert(format!("_:{}", b.as_str()));
-        }
-        _ => {}
-    };
     for graph in &replaced {
         for triple in store.graph_triples(graph)? {
-            mention(&triple.subject.into());
-            mention(&triple.object);
+            mention(triple.subject.as_ref().into(), &mut mentioned);
+            mention(triple.object.as_ref(), &mut mentioned);
         }
     }
     for quad in parsed.iter().flat_map(|p| &p.quads) {
-        mention(&quad.subject.clone().into());
-        mention(&quad.object);
+        mention(quad.subject.as_ref().into(), &mut mentioned);
+        mention(quad.object.as_ref(), &mut mentioned);
     }
     let mut triples = store.triples_for_validation(&replaced)?;
     triples.extend(
@@ -66,16 +57,13 @@ pub(super) fn check(store: &GraphStore, parsed: &[Parsed]) -> Result<Report> {
             .flat_map(|p| p.quads.iter().cloned().map(Triple::from)),
     );
     let mut report = Shapes::bundled()?.validate(triples)?;
-    report.findings.retain(|f| {
-        mentioned.contains(&f.focus) || f.value.as_ref().is_some_and(|v| mentioned.contains(v))
-    });
-    report.conforms = report.count(Level::Violation) == 0;
+    report.only_about(&mentioned);
     Ok(report)
 }
 
 /// Every finding, in French and English.
 pub(super) fn findings(report: &Report) -> String {
-    report.findings.iter().map(ToString::to_string).collect()
+    report.text()
 }
 
 /// "N violation(s), M warning(s)", in French and English.

@@ -429,6 +429,12 @@ impl From<Error> for ApiError {
                 "result too large",
                 detail,
             ),
+            Error::Rejected { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "écriture refusée par les formes SHACL",
+                "write refused by the SHACL shapes",
+                detail,
+            ),
             Error::Protected(_) => Self::new(
                 StatusCode::FORBIDDEN,
                 "graphe géré par labgraph",
