@@ -21,6 +21,9 @@ pub enum Rdf {
     RdfXml,
     #[value(name = "jsonld", alias = "json")]
     JsonLd,
+    /// A record: YAML or JSON with the project's JSON-LD context (import only).
+    #[value(name = "record", alias = "yaml")]
+    Record,
 }
 
 impl Rdf {
@@ -32,7 +35,7 @@ impl Rdf {
             Rdf::NTriples => RdfFormat::NTriples,
             Rdf::NQuads => RdfFormat::NQuads,
             Rdf::RdfXml => RdfFormat::RdfXml,
-            Rdf::JsonLd => RdfFormat::JsonLd {
+            Rdf::JsonLd | Rdf::Record => RdfFormat::JsonLd {
                 profile: JsonLdProfileSet::empty(),
             },
         }
@@ -49,6 +52,7 @@ impl Rdf {
             "nq" | "nquads" => Rdf::NQuads,
             "rdf" | "owl" | "xml" => Rdf::RdfXml,
             "jsonld" | "json" => Rdf::JsonLd,
+            "yaml" | "yml" => Rdf::Record,
             _ => return None,
         })
     }
@@ -68,7 +72,7 @@ impl Rdf {
 pub fn rdf_for(path: &Path, explicit: Option<Rdf>) -> Result<Rdf> {
     explicit.or_else(|| Rdf::from_path(path)).ok_or_else(|| {
         Error::Usage(format!(
-            "cannot tell the RDF format of '{}' from its extension; use --format (turtle, trig, ntriples, nquads, rdfxml, jsonld)",
+            "cannot tell the RDF format of '{}' from its extension; use --format (turtle, trig, ntriples, nquads, rdfxml, jsonld, record)",
             path.display()
         ))
     })

@@ -58,14 +58,13 @@ pub fn short(term: &Term, base: &BaseIri) -> String {
                 return format!("<{relative}>");
             }
             for (prefix, namespace) in vocab::PREFIXES {
-                if let Some(local) = iri.strip_prefix(namespace) {
-                    if !local.is_empty()
-                        && local
-                            .chars()
-                            .all(|c| c.is_alphanumeric() || "-_.".contains(c))
-                    {
-                        return format!("{prefix}:{local}");
-                    }
+                if let Some(local) = iri.strip_prefix(namespace)
+                    && !local.is_empty()
+                    && local
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "-_.".contains(c))
+                {
+                    return format!("{prefix}:{local}");
                 }
             }
             format!("<{iri}>")

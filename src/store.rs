@@ -223,7 +223,7 @@ impl GraphStore {
                 }
             }
             for graph in &source.graphs {
-                let after = Canonical::of(by_graph.remove(graph).unwrap_or_default());
+                let after = Canonical::of(as_stored(by_graph.remove(graph).unwrap_or_default())?);
                 planned.push(Planned {
                     graph: graph.clone(),
                     source: source.source.name.clone(),
@@ -999,6 +999,11 @@ impl GraphStore {
 
     /// Writes the whole store (a dataset format) or one graph (any format).
     pub fn export(&self, graph: Option<&NamedNode>, format: Rdf, writer: impl Write) -> Result<()> {
+        if format == Rdf::Record {
+            return Err(Error::Usage(
+                "records are an import format; export to jsonld, turtle, trig…".into(),
+            ));
+        }
         let serializer = prefixed(RdfSerializer::from_format(format.oxigraph()));
         let result = match graph {
             Some(graph) => {
@@ -1107,10 +1112,10 @@ impl GraphStore {
         let mut triples = Vec::new();
         for quad in self.store.iter() {
             let quad = quad.map_err(|e| self.storage(e))?;
-            if let GraphName::NamedNode(g) = &quad.graph_name {
-                if skipped.contains(g) {
-                    continue;
-                }
+            if let GraphName::NamedNode(g) = &quad.graph_name
+                && skipped.contains(g)
+            {
+                continue;
             }
             triples.push(Triple::from(quad));
         }
@@ -1454,6 +1459,31 @@ fn join_values(pattern: GraphPattern, values: GraphPattern) -> GraphPattern {
 }
 
 /// The current time as an `xsd:dateTime` literal.
+/// The triples as the store will give them back: Oxigraph keeps typed literals by value
+/// (`"007"^^xsd:nonNegativeInteger` comes back as `"7"^^xsd:integer`), so an unchanged
+/// source is only recognised once its triples have made the same trip.
+fn as_stored(triples: Vec<Triple>) -> Result<Vec<Triple>> {
+    let memory = |e: oxigraph::store::StorageError| Error::Store {
+        path: PathBuf::from("(memory)"),
+        message: e.to_string(),
+    };
+    let store = Store::new().map_err(memory)?;
+    let mut loader = store.bulk_loader();
+    loader
+        .load_quads(
+            triples
+                .into_iter()
+                .map(|t| t.in_graph(GraphName::DefaultGraph)),
+        )
+        .map_err(memory)?;
+    loader.commit().map_err(memory)?;
+    store
+        .iter()
+        .map(|q| q.map(Triple::from))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(memory)
+}
+
 fn integer(n: usize) -> Term {
     Literal::new_typed_literal(n.to_string(), xsd::INTEGER).into()
 }

@@ -680,3 +680,132 @@ fn files_that_are_not_utf8_or_too_large_are_refused_and_nothing_is_written() {
         .stderr(predicate::str::contains("huge.nt:1:1"));
     assert_eq!(s.dump(), before, "the store is exactly as before");
 }
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+#[test]
+fn the_seed_seminar_as_a_record_is_the_bundled_graph() {
+    // The record of the seed's seminar, in YAML and in JSON, gives exactly the graph of the
+    // bundled Turtle: importing it over the bundled data finds nothing to change.
+    let s = Sandbox::new();
+    let before = s.dump();
+    let yaml = repo("records/seminar-pma-artois-2022-12-01.yaml");
+    s.cmd()
+        .arg("import")
+        .arg(&yaml)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "<graph/seminar-pma-artois-2022-12-01>: inchangé",
+        ));
+    let value: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&yaml).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("seminar-pma-artois-2022-12-01.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    s.cmd()
+        .arg("import")
+        .arg(&json)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "<graph/seminar-pma-artois-2022-12-01>: inchangé",
+        ));
+    assert_eq!(s.dump(), before);
+}
+
+#[test]
+fn bad_records_are_refused_with_their_position_and_nothing_is_written() {
+    let s = Sandbox::new();
+    let before = s.dump();
+    let record = |name: &str, text: &str| s.write(name, text);
+    let good = "id: seminar/essai-2023-03-09\ntype: [Seminar, Event]\nname: Séminaire d'essai\nstartDate: '2023-03-09'\norganizer: org/irev\nsuperEvent: series/lab-des-transitions\nsource: https://example.org/essai\n";
+    let cases: Vec<(PathBuf, i32, Vec<&str>)> = vec![
+        // Malformed YAML: the parser's position.
+        (
+            record("a.yaml", "id: seminar/x\nname: [unclosed\n"),
+            1,
+            vec!["a.yaml:"],
+        ),
+        // Malformed JSON.
+        (
+            record("b.json", "{\"id\": \"seminar/x\",\n \"name\": }\n"),
+            1,
+            vec!["b.json:"],
+        ),
+        // An unknown key, with a suggestion.
+        (
+            record("c.yaml", &good.replace("organizer:", "organiser:")),
+            1,
+            vec!["c.yaml:5:1", "/organiser", "organizer"],
+        ),
+        // A date as a page writes it.
+        (
+            record(
+                "d.yaml",
+                &good.replace("'2023-03-09'", "Vendredi 25 novembre 2022"),
+            ),
+            1,
+            vec!["d.yaml:4:", "2022-11-25"],
+        ),
+        // A missing required field: the gate names the seminar and the property.
+        (
+            record("e.yaml", &good.replace("name: Séminaire d'essai\n", "")),
+            1,
+            vec!["seminar/essai-2023-03-09", "schema.org/name", "refusé"],
+        ),
+        // An SDG code that does not exist.
+        (
+            record(
+                "f.yaml",
+                "id: action/essai\ntype: Action\nname: Action d'essai\ncontributesTo: sdg:99.9\n",
+            ),
+            1,
+            vec!["action/essai", "refusé"],
+        ),
+        // Not UTF-8.
+        (
+            {
+                let path = s.path("g.yaml");
+                std::fs::write(&path, b"id: seminar/x\nname: S\xe9minaire\n").unwrap();
+                path
+            },
+            1,
+            vec!["g.yaml:2:", "UTF-8"],
+        ),
+        // Empty.
+        (
+            record("h.yaml", "# nothing yet\n"),
+            1,
+            vec!["h.yaml", "empty"],
+        ),
+    ];
+    for (path, code, expected) in cases {
+        let output = s.cmd().arg("import").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}: {stderr}",
+            path.display()
+        );
+        for text in expected {
+            assert!(
+                stderr.contains(text),
+                "{}: no '{text}' in:\n{stderr}",
+                path.display()
+            );
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(s.dump(), before, "the store is exactly as before");
+    // The good one imports.
+    s.cmd()
+        .arg("import")
+        .arg(record("essai.yaml", good))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("<graph/essai>: 7 triples"));
+}

@@ -270,3 +270,20 @@ fn generated_graphs_have_the_shape_of_the_real_one() {
     let violations = violations(&report);
     assert!(violations.is_empty(), "{}", violations.join(""));
 }
+
+#[test]
+fn the_record_schema_is_made_from_the_context() {
+    // ontology/record.schema.json is generated from ontology/context.jsonld; after a change
+    // of the context, run the tests once with LABGRAPH_BLESS=1 to write it again.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ontology/record.schema.json");
+    let schema = labgraph::import::record::json_schema();
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    if std::env::var_os("LABGRAPH_BLESS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == text,
+        "ontology/record.schema.json is not the schema of the context: run LABGRAPH_BLESS=1 cargo test --release --test content"
+    );
+}

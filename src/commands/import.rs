@@ -163,10 +163,11 @@ fn dry_run(
     let mut created = BTreeSet::new();
     for source in parsed {
         for quad in &source.quads {
-            if let NamedOrBlankNode::NamedNode(subject) = &quad.subject {
-                if !created.contains(subject) && !store.describes(subject)? {
-                    created.insert(subject.clone());
-                }
+            if let NamedOrBlankNode::NamedNode(subject) = &quad.subject
+                && !created.contains(subject)
+                && !store.describes(subject)?
+            {
+                created.insert(subject.clone());
             }
         }
     }

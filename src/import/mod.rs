@@ -14,6 +14,8 @@ use crate::config::BaseIri;
 use crate::error::{Error, Result};
 use crate::format::{self, Rdf};
 
+pub mod record;
+
 /// Where a source's bytes come from.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -126,6 +128,7 @@ pub fn parse_all(sources: Vec<Source>, base: &BaseIri) -> Result<Vec<Parsed>> {
 /// default graph go to the source's graph.
 pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
     let bytes = read(&source)?;
+    let sha256 = crate::versions::sha256(&bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Syntax {
             source_name: source.name.clone(),
@@ -133,6 +136,18 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
             message: "the file is empty: there is nothing to import".into(),
         });
     }
+    // A record (YAML, or JSON without its own @context) becomes JSON-LD with the project's
+    // context, once its keys and values are checked.
+    let record = match source.format {
+        Rdf::Record => true,
+        Rdf::JsonLd => record::is_record(&String::from_utf8_lossy(&bytes)),
+        _ => false,
+    };
+    let bytes = if record {
+        record::to_jsonld(&bytes, &source.name)?
+    } else {
+        bytes
+    };
     let parser = RdfParser::from_format(source.format.oxigraph())
         .with_base_iri(base.as_str())
         .map_err(|e| Error::Iri {
@@ -143,7 +158,19 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
     let mut quads = Vec::new();
     let mut graphs = BTreeSet::from([source.graph.clone()]);
     for quad in parser.for_slice(&bytes) {
-        let quad = quad.map_err(|e| syntax_error(&source.name, e.into()))?;
+        let quad = quad.map_err(|e| match syntax_error(&source.name, e.into()) {
+            // Positions in the JSON-LD made from a record are not the record's.
+            Error::Syntax {
+                source_name,
+                message,
+                ..
+            } if record => Error::Syntax {
+                source_name,
+                position: None,
+                message,
+            },
+            other => other,
+        })?;
         match &quad.graph_name {
             GraphName::NamedNode(g) => {
                 graphs.insert(g.clone());
@@ -160,7 +187,7 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
         quads.push(quad);
     }
     Ok(Parsed {
-        sha256: crate::versions::sha256(&bytes),
+        sha256,
         source,
         quads,
         graphs,

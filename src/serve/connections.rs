@@ -212,10 +212,10 @@ impl Watchdog {
                 client,
             },
         );
-        if self.parked.swap(false, Ordering::SeqCst) {
-            if let Some(thread) = self.thread.get() {
-                thread.unpark();
-            }
+        if self.parked.swap(false, Ordering::SeqCst)
+            && let Some(thread) = self.thread.get()
+        {
+            thread.unpark();
         }
         Watch { dog: self, id }
     }
