@@ -24,6 +24,9 @@ pub enum Rdf {
     /// A record: YAML or JSON with the project's JSON-LD context (import only).
     #[value(name = "record", alias = "yaml")]
     Record,
+    /// A spreadsheet of actions, one per row (import only).
+    #[value(name = "actions-csv", alias = "csv")]
+    ActionsCsv,
 }
 
 impl Rdf {
@@ -35,7 +38,7 @@ impl Rdf {
             Rdf::NTriples => RdfFormat::NTriples,
             Rdf::NQuads => RdfFormat::NQuads,
             Rdf::RdfXml => RdfFormat::RdfXml,
-            Rdf::JsonLd | Rdf::Record => RdfFormat::JsonLd {
+            Rdf::JsonLd | Rdf::Record | Rdf::ActionsCsv => RdfFormat::JsonLd {
                 profile: JsonLdProfileSet::empty(),
             },
         }
@@ -53,6 +56,7 @@ impl Rdf {
             "rdf" | "owl" | "xml" => Rdf::RdfXml,
             "jsonld" | "json" => Rdf::JsonLd,
             "yaml" | "yml" => Rdf::Record,
+            "csv" => Rdf::ActionsCsv,
             _ => return None,
         })
     }
@@ -72,7 +76,7 @@ impl Rdf {
 pub fn rdf_for(path: &Path, explicit: Option<Rdf>) -> Result<Rdf> {
     explicit.or_else(|| Rdf::from_path(path)).ok_or_else(|| {
         Error::Usage(format!(
-            "cannot tell the RDF format of '{}' from its extension; use --format (turtle, trig, ntriples, nquads, rdfxml, jsonld, record)",
+            "cannot tell the RDF format of '{}' from its extension; use --format (turtle, trig, ntriples, nquads, rdfxml, jsonld, record, actions-csv)",
             path.display()
         ))
     })
@@ -162,10 +166,12 @@ mod tests {
         assert_eq!(Rdf::from_path(Path::new("a/b.TTL")), Some(Rdf::Turtle));
         assert_eq!(Rdf::from_path(Path::new("x.nq")), Some(Rdf::NQuads));
         assert_eq!(Rdf::from_path(Path::new("x.jsonld")), Some(Rdf::JsonLd));
-        assert_eq!(Rdf::from_path(Path::new("x.csv")), None);
-        assert!(rdf_for(Path::new("x.csv"), None).is_err());
+        assert_eq!(Rdf::from_path(Path::new("x.yml")), Some(Rdf::Record));
+        assert_eq!(Rdf::from_path(Path::new("x.csv")), Some(Rdf::ActionsCsv));
+        assert_eq!(Rdf::from_path(Path::new("x.txt")), None);
+        assert!(rdf_for(Path::new("x.txt"), None).is_err());
         assert_eq!(
-            rdf_for(Path::new("x.csv"), Some(Rdf::Trig)).unwrap(),
+            rdf_for(Path::new("x.txt"), Some(Rdf::Trig)).unwrap(),
             Rdf::Trig
         );
     }

@@ -999,9 +999,9 @@ impl GraphStore {
 
     /// Writes the whole store (a dataset format) or one graph (any format).
     pub fn export(&self, graph: Option<&NamedNode>, format: Rdf, writer: impl Write) -> Result<()> {
-        if format == Rdf::Record {
+        if matches!(format, Rdf::Record | Rdf::ActionsCsv) {
             return Err(Error::Usage(
-                "records are an import format; export to jsonld, turtle, trig…".into(),
+                "records and action spreadsheets are import formats; export to jsonld, turtle, trig…".into(),
             ));
         }
         let serializer = prefixed(RdfSerializer::from_format(format.oxigraph()));

@@ -78,10 +78,16 @@ impl Sandbox {
     }
 
     fn count(&self, graph: &str) -> usize {
-        let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}");
+        self.count_query(&format!(
+            "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        ))
+    }
+
+    /// The number a one-row, one-column query gives.
+    fn count_query(&self, query: &str) -> usize {
         let out = self
             .cmd()
-            .args(["query", &query, "--format", "csv"])
+            .args(["query", query, "--format", "csv"])
             .output()
             .unwrap();
         assert!(
@@ -264,7 +270,7 @@ fn every_rdf_format_imports_and_stdin_needs_a_format() {
     assert_eq!(s.count("https://w3id.org/labgraph/id/graph/stdin"), 1);
     s.cmd()
         .arg("import")
-        .arg(s.write("x.csv", "a,b"))
+        .arg(s.write("x.txt", "a,b"))
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--format"));
@@ -808,4 +814,160 @@ fn bad_records_are_refused_with_their_position_and_nothing_is_written() {
         .assert()
         .success()
         .stdout(predicate::str::contains("<graph/essai>: 7 triples"));
+}
+
+#[test]
+fn people_and_institutions_written_another_way_are_matched_not_duplicated() {
+    let s = Sandbox::new();
+    let action = |lead: &str| {
+        format!(
+            "id: action/essai\ntype: Action\nname: Action d'essai\ndescription: Une action pour l'essai.\nledBy: {lead}\nsource: https://example.org/essai\n"
+        )
+    };
+    for (lead, iri, by) in [
+        (
+            "{type: Organization, name: PMA}",
+            "org/pma",
+            "sigle / acronym",
+        ),
+        (
+            "{type: Organization, name: \"Pôle Métropolitain de l'Artois\"}",
+            "org/pma",
+            "nom / name",
+        ),
+        (
+            "{type: Organization, name: Cerdd}",
+            "org/cerdd",
+            "sigle / acronym",
+        ),
+        (
+            "{type: Organization, identifier: '200060358'}",
+            "org/pma",
+            "identifiant / identifier",
+        ),
+    ] {
+        let file = s.write("essai.yaml", &action(lead));
+        s.cmd()
+            .args(["import", "--dry-run"])
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "→ <https://w3id.org/labgraph/id/{iri}> ({by})"
+            )));
+    }
+    // Imported: the action is led by the existing institution, and no new one appears.
+    let file = s.write("essai.yaml", &action("{type: Organization, name: PMA}"));
+    let organisations = |s: &Sandbox| {
+        s.count_query("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a schema:Organization }")
+    };
+    let before = organisations(&s);
+    s.cmd().arg("import").arg(&file).assert().success();
+    assert_eq!(organisations(&s), before);
+    assert_eq!(
+        s.count_query("SELECT (COUNT(*) AS ?n) WHERE { <action/essai> lg:ledBy <org/pma> }"),
+        1
+    );
+    // A speaker whose family name is in capitals is the person the store knows.
+    let talk = s.write(
+        "personne.yaml",
+        "id: person/essai\ntype: Person\nname: {\"@value\": Essai}\n\"schema:knows\": {type: Person, givenName: Alain, familyName: BAVAY}\n",
+    );
+    s.cmd()
+        .args(["import", "--dry-run", "--no-validate"])
+        .arg(&talk)
+        .assert()
+        .stdout(predicate::str::contains(
+            "→ <https://w3id.org/labgraph/id/person/alain-bavay>",
+        ));
+    // Two people of one name: the import is refused, with both candidates.
+    let twins = s.write(
+        "homonymes.ttl",
+        "@prefix schema: <http://schema.org/> .\n<person/jean-dupont-1> a schema:Person ; schema:name \"Jean Dupont\" .\n<person/jean-dupont-2> a schema:Person ; schema:name \"Jean Dupont\" .\n",
+    );
+    s.cmd()
+        .args(["import", "--no-validate"])
+        .arg(&twins)
+        .assert()
+        .success();
+    let before = s.dump();
+    let ambiguous = s.write(
+        "ambigu.yaml",
+        "id: person/essai-2\ntype: Person\nname: {\"@value\": Essai}\n\"schema:knows\": {type: Person, name: Jean DUPONT}\n",
+    );
+    s.cmd()
+        .arg("import")
+        .arg(&ambiguous)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("person/jean-dupont-1")
+                .and(predicate::str::contains("person/jean-dupont-2")),
+        );
+    assert_eq!(s.dump(), before);
+    // Nobody of that name: created under a minted IRI.
+    let new = s.write(
+        "nouveau.yaml",
+        "id: person/essai-3\ntype: Person\nname: {\"@value\": Essai}\n\"schema:knows\": {type: Person, name: Zoé Nouvelle}\n",
+    );
+    s.cmd()
+        .args(["import", "--dry-run", "--no-validate"])
+        .arg(&new)
+        .assert()
+        .stdout(predicate::str::contains(
+            "créé / created: <https://w3id.org/labgraph/id/person/zoe-nouvelle>",
+        ));
+}
+
+#[test]
+fn a_spreadsheet_of_actions_imports_with_french_headers() {
+    let s = Sandbox::new();
+    let csv = s.write(
+        "actions-2023.csv",
+        "Titre;Description;Porteur;Territoires;Thèmes;Cibles ODD;Source\n\
+         Jardins partagés des Provinces;Des jardins au pied des immeubles.;Pôle Métropolitain de l'Artois;200072460;alimentation;2.1, 11.7;https://example.org/jardins\n\
+         Îlots de fraîcheur;Des cours d'école végétalisées.;org/aula;62498;ilots-de-chaleur;13.1;https://example.org/ilots\n",
+    );
+    s.cmd()
+        .arg("import")
+        .arg(&csv)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("<graph/actions-2023>"))
+        .stderr(predicate::str::contains(
+            "→ <https://w3id.org/labgraph/id/org/pma>",
+        ));
+    assert_eq!(
+        s.count_query(
+            "SELECT (COUNT(*) AS ?n) WHERE { <action/jardins-partages-des-provinces> lg:ledBy <org/pma> ; \
+             dct:spatial <territory/epci/200072460> ; lg:contributesTo sdg:2.1, sdg:11.7 ; dct:subject <theme/alimentation> }"
+        ),
+        1
+    );
+    // Bad rows: an unknown SDG code, an unknown column, an empty lead; the store is as before.
+    let before = s.dump();
+    for (text, expected) in [
+        (
+            "titre,porteur,source,odd\nA,PMA,https://example.org/a,99.9\n",
+            vec!["refusé", "sdg/99.9"],
+        ),
+        (
+            "titre,porteur,source,couleur\nA,PMA,https://example.org/a,bleu\n",
+            vec!["bad.csv:1:4", "couleur"],
+        ),
+        (
+            "titre,porteur,source\nA,,https://example.org/a\n",
+            vec!["bad.csv:2:2"],
+        ),
+        ("titre,porteur,source\nA,PMA\n", vec!["bad.csv:2"]),
+    ] {
+        let file = s.write("bad.csv", text);
+        let output = s.cmd().arg("import").arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{text}: {stderr}");
+        for e in expected {
+            assert!(stderr.contains(e), "{text}: no '{e}' in {stderr}");
+        }
+    }
+    assert_eq!(s.dump(), before);
 }

@@ -46,16 +46,20 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
         bar.finish_and_clear();
         return super::print(&summary(store, &report?, started.elapsed().as_secs_f64()));
     }
-    let parsed = import::parse_all(sources, store.base())?;
+    let mut parsed = import::parse_all(sources, store.base())?;
+    // People and institutions given without an IRI: matched with the store's, or created.
+    let reconciled = import::reconcile::reconcile(store, &mut parsed)?;
     let report = if args.no_validate {
         None
     } else {
         Some(super::validate::check(store, &parsed)?)
     };
     if args.dry_run {
+        super::print(&reconciled.text())?;
         super::print(&dry_run(store, &parsed, report.as_ref(), verbose)?)?;
         return report.map_or(Ok(()), |r| super::validate::refusal(&r));
     }
+    eprint!("{}", reconciled.text());
     if let Some(report) = &report {
         // Warnings do not stop an import, but the administrator sees them.
         eprint!("{}", super::validate::findings(report));

@@ -14,10 +14,12 @@ use crate::store::GraphStore;
 
 pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
     let sources = import::plan_args(&args.sources, store.base())?;
-    let parsed = import::parse_all(sources, store.base())?;
+    let mut parsed = import::parse_all(sources, store.base())?;
+    let reconciled = import::reconcile::reconcile(store, &mut parsed)?;
     let report = check(store, &parsed)?;
     let new: usize = parsed.iter().map(|p| p.quads.len()).sum();
-    let mut text = findings(&report);
+    let mut text = reconciled.text();
+    text.push_str(&findings(&report));
     text.push_str(&format!(
         "{} file(s), {new} triples checked with what they reference in the store: {}\n",
         args.sources.files.len(),

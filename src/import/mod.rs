@@ -14,6 +14,8 @@ use crate::config::BaseIri;
 use crate::error::{Error, Result};
 use crate::format::{self, Rdf};
 
+pub mod actions;
+pub mod reconcile;
 pub mod record;
 
 /// Where a source's bytes come from.
@@ -139,9 +141,15 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
     // A record (YAML, or JSON without its own @context) becomes JSON-LD with the project's
     // context, once its keys and values are checked.
     let record = match source.format {
-        Rdf::Record => true,
+        Rdf::Record | Rdf::ActionsCsv => true,
         Rdf::JsonLd => record::is_record(&String::from_utf8_lossy(&bytes)),
         _ => false,
+    };
+    // A spreadsheet of actions becomes a record first.
+    let bytes = if source.format == Rdf::ActionsCsv {
+        actions::to_record(&bytes, &source.name)?
+    } else {
+        bytes
     };
     let bytes = if record {
         record::to_jsonld(&bytes, &source.name)?
