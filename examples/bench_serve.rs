@@ -244,14 +244,8 @@ fn main() {
                 (200, Some("hit")),
                 "{url}"
             );
-            let mut body = Vec::new();
-            response
-                .into_body()
-                .into_reader()
-                .read_to_end(&mut body)
-                .unwrap();
+            size = read_body(response).len();
             wholes.push(started.elapsed());
-            size = body.len();
         }
         println!(
             "| {} | {:.1} kB | {} | {} | {} | {} |",
@@ -330,6 +324,11 @@ fn query(agent: &ureq::Agent, endpoint: &str, text: &str, no_cache: bool) -> Vec
     }
     let response = request.call().unwrap();
     assert_eq!(response.status(), 200, "{endpoint}: {text}");
+    read_body(response)
+}
+
+/// The whole body of a response.
+fn read_body(response: ureq::http::Response<ureq::Body>) -> Vec<u8> {
     let mut body = Vec::new();
     response
         .into_body()
@@ -348,12 +347,7 @@ fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
         .unwrap_or_default()
         .to_owned();
     let status = response.status().as_u16();
-    let mut sink = Vec::new();
-    response
-        .into_body()
-        .into_reader()
-        .read_to_end(&mut sink)
-        .unwrap();
+    read_body(response);
     (status, cache)
 }
 
