@@ -51,6 +51,8 @@ pub struct Finding {
     pub component: String,
     /// The shape that holds the constraint.
     pub shape: Option<String>,
+    /// The files that describe the focus resource, when an import knows them.
+    pub sources: Vec<String>,
 }
 
 /// A validation report.
@@ -151,6 +153,7 @@ impl Shapes {
                     message_en: message("en"),
                     component: r.constraint_component().to_string(),
                     shape: r.source().map(|s| s.to_string()),
+                    sources: Vec::new(),
                 }
             })
             .collect();
@@ -180,6 +183,9 @@ impl fmt::Display for Finding {
             Level::Info => "info",
         };
         write!(f, "{level}: {}", self.focus)?;
+        if !self.sources.is_empty() {
+            write!(f, " [{}]", self.sources.join(", "))?;
+        }
         if let Some(path) = &self.path {
             write!(f, " {path}")?;
         }

@@ -760,7 +760,12 @@ fn bad_records_are_refused_with_their_position_and_nothing_is_written() {
         (
             record("e.yaml", &good.replace("name: Séminaire d'essai\n", "")),
             1,
-            vec!["seminar/essai-2023-03-09", "schema.org/name", "refusé"],
+            vec![
+                "seminar/essai-2023-03-09",
+                "e.yaml]",
+                "schema.org/name",
+                "refusé",
+            ],
         ),
         // An SDG code that does not exist.
         (

@@ -2,7 +2,7 @@
 //! reference in the store, without writing anything. `import` runs the same check as its
 //! gate.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use oxigraph::model::Triple;
 
@@ -60,6 +60,26 @@ pub(super) fn check(store: &GraphStore, parsed: &[Parsed]) -> Result<Report> {
     );
     let mut report = Shapes::bundled()?.validate(triples)?;
     report.only_about(&mentioned);
+    // Which file describes each resource at fault: the record an administrator opens to
+    // fix it.
+    let mut described: HashMap<String, Vec<&str>> = HashMap::new();
+    for source in parsed {
+        let mut subjects = HashSet::new();
+        for quad in &source.quads {
+            mention(quad.subject.as_ref().into(), &mut subjects);
+        }
+        for subject in subjects {
+            described
+                .entry(subject)
+                .or_default()
+                .push(&source.source.name);
+        }
+    }
+    for finding in &mut report.findings {
+        if let Some(sources) = described.get(&finding.focus) {
+            finding.sources = sources.iter().map(|s| (*s).to_owned()).collect();
+        }
+    }
     Ok(report)
 }
 
