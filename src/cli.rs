@@ -144,7 +144,7 @@ pub struct ImportArgs {
     pub dry_run: bool,
 
     /// Skip the SHACL shapes; the versions record it (validated: no). Large N-Triples
-    /// dumps into empty graphs then stream through the bulk loader.
+    /// and N-Quads dumps into empty graphs then stream through the bulk loader.
     #[arg(long)]
     pub no_validate: bool,
 }

@@ -481,9 +481,9 @@ impl GraphStore {
         let started = now();
         let started_at = std::time::Instant::now();
         for source in sources {
-            if source.format != Rdf::NTriples || !self.graph_is_empty(&source.graph)? {
+            if !source.format.is_line_based() || !self.graph_is_empty(&source.graph)? {
                 return Err(Error::Usage(format!(
-                    "the bulk path takes N-Triples into empty graphs only, and <{}> is not empty",
+                    "the bulk path takes N-Triples or N-Quads into empty graphs only, and <{}> is not empty",
                     source.graph
                 )));
             }
@@ -508,18 +508,29 @@ impl GraphStore {
                     message: e.to_string(),
                 })?
                 .with_default_graph(source.graph.clone());
-            // Counted while streaming: reading a million quads back after the commit
-            // costs half as much as the load itself (every term is decoded).
-            let mut read = 0;
+            // Counted while streaming, per graph (an N-Quads file names its graphs):
+            // reading a million quads back after the commit costs half as much as the
+            // load itself (every term is decoded).
+            let mut read: HashMap<GraphName, usize> = HashMap::new();
+            let mut last: Option<(GraphName, usize)> = None;
             let hashing = crate::versions::HashingReader::new(file, Arc::clone(progress));
             let digest = hashing.digest();
             let quads = parser
                 .rename_blank_nodes()
                 .for_reader(BufReader::with_capacity(1 << 20, hashing))
                 .inspect(|q| {
-                    if q.is_ok() {
-                        read += 1;
+                    if let Ok(quad) = q {
                         progress.triples.fetch_add(1, Ordering::Relaxed);
+                        // Runs of one graph are counted without hashing each quad's.
+                        match &mut last {
+                            Some((g, n)) if *g == quad.graph_name => *n += 1,
+                            _ => {
+                                if let Some((g, n)) = last.take() {
+                                    *read.entry(g).or_default() += n;
+                                }
+                                last = Some((quad.graph_name.clone(), 1));
+                            }
+                        }
                     }
                 });
             loader
@@ -528,17 +539,41 @@ impl GraphStore {
                     LoaderError::Parsing(e) => import::syntax_error(&source.name, e),
                     other => self.storage(other),
                 })?;
-            counts.push((source.graph.clone(), read, source.name.clone()));
-            versions.push(NewVersion {
-                graph: source.graph.clone(),
-                source: source.name.clone(),
-                triples: read,
-                hash: None,
-                source_sha256: Some(digest.hex()),
-                validated: false,
-                before: (Canonical::of(Vec::new()).hash, 0),
-                restores: None,
-            });
+            if let Some((g, n)) = last.take() {
+                *read.entry(g).or_default() += n;
+            }
+            let sha256 = digest.hex();
+            let mut graphs: Vec<(GraphName, usize)> = read.into_iter().collect();
+            graphs.sort_by_key(|(g, _)| g.to_string());
+            for (graph, n) in graphs {
+                // Nothing is committed yet: a refusal here writes nothing.
+                let GraphName::NamedNode(graph) = graph else {
+                    return Err(Error::Usage(format!(
+                        "{}: the bulk path writes named graphs only, and {graph} is not one; name it with an IRI",
+                        source.name
+                    )));
+                };
+                if graph == self.imports_graph() {
+                    return Err(protected_graph(&graph));
+                }
+                if graph != source.graph && !self.graph_is_empty(&graph)? {
+                    return Err(Error::Usage(format!(
+                        "{}: the bulk path writes into empty graphs only, and <{graph}> is not empty; import the file without --no-validate to replace it",
+                        source.name
+                    )));
+                }
+                counts.push((graph.clone(), n, source.name.clone()));
+                versions.push(NewVersion {
+                    graph,
+                    source: source.name.clone(),
+                    triples: n,
+                    hash: None,
+                    source_sha256: Some(sha256.clone()),
+                    validated: false,
+                    before: (Canonical::of(Vec::new()).hash, 0),
+                    restores: None,
+                });
+            }
         }
         tracing::info!("bulk load: parsed and sorted in {:?}", started_at.elapsed());
         loader.commit().map_err(|e| self.storage(e))?;

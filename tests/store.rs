@@ -106,3 +106,64 @@ fn replacing_a_graph_keeps_one_provenance_record() {
         "one record per graph, not one per import: {n}"
     );
 }
+
+#[test]
+fn the_bulk_path_takes_n_quads_into_the_graphs_they_name() {
+    let store = store();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(
+        &dir,
+        "dump.nq",
+        "<https://ex.org/a> <http://schema.org/name> \"a\" <https://ex.org/g1> .\n\
+         <https://ex.org/b> <http://schema.org/name> \"b\" <https://ex.org/g2> .\n\
+         <https://ex.org/c> <http://schema.org/name> \"c\" <https://ex.org/g2> .\n\
+         <https://ex.org/d> <http://schema.org/name> \"d\" .\n",
+    );
+    let sources = import::plan(std::slice::from_ref(&dump), None, None, store.base()).unwrap();
+    let report = store.bulk_load(&sources, &Default::default()).unwrap();
+    let mut graphs: Vec<(String, usize)> = report
+        .graphs
+        .iter()
+        .map(|(g, n)| (g.as_str().to_owned(), *n))
+        .collect();
+    graphs.sort();
+    assert_eq!(
+        graphs,
+        [
+            ("https://ex.org/g1".to_owned(), 1),
+            ("https://ex.org/g2".to_owned(), 2),
+            ("https://w3id.org/labgraph/id/graph/dump".to_owned(), 1),
+        ]
+    );
+    // Each graph has its version, unvalidated, with the file's SHA-256.
+    let versions = store
+        .versions(Some(
+            &oxigraph::model::NamedNode::new("https://ex.org/g2").unwrap(),
+        ))
+        .unwrap();
+    let last = versions.last().unwrap();
+    assert_eq!(last.validated, Some(false));
+    assert_eq!(
+        last.source_sha256.as_deref(),
+        Some(labgraph::versions::sha256(&std::fs::read(&dump).unwrap()).as_str())
+    );
+    // A file naming a graph that is not empty any more is refused before anything is
+    // committed: its other graphs stay empty too.
+    let again = write(
+        &dir,
+        "again.nq",
+        "<https://ex.org/e> <http://schema.org/name> \"e\" <https://ex.org/g3> .\n\
+         <https://ex.org/f> <http://schema.org/name> \"f\" <https://ex.org/g1> .\n",
+    );
+    let sources = import::plan(&[again], None, None, store.base()).unwrap();
+    let error = store
+        .bulk_load(&sources, &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("https://ex.org/g1"), "{error}");
+    assert!(
+        store
+            .graph_is_empty(&oxigraph::model::NamedNode::new("https://ex.org/g3").unwrap())
+            .unwrap()
+    );
+}

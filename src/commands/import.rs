@@ -3,8 +3,8 @@
 //! would change and writes nothing.
 //!
 //! Sources are parsed in full and validated together with the store's other graphs; a
-//! graph whose content would not change is left alone. Large N-Triples files bound for
-//! empty graphs stream through Oxigraph's bulk loader instead, which commits only once
+//! graph whose content would not change is left alone. Large N-Triples and N-Quads files
+//! bound for empty graphs stream through Oxigraph's bulk loader instead, which commits only once
 //! every file has parsed — only with `--no-validate`, since the shapes need the data in
 //! memory, and the provenance says the shapes were skipped.
 
@@ -20,7 +20,6 @@ use oxigraph::model::NamedOrBlankNode;
 
 use crate::cli::ImportArgs;
 use crate::error::Result;
-use crate::format::Rdf;
 use crate::import::{self, Input, Parsed, Source};
 use crate::render;
 use crate::store::{BulkProgress, GraphStore, ImportOptions, ImportReport};
@@ -107,7 +106,7 @@ fn takes_bulk_path(store: &GraphStore, sources: &[Source]) -> Result<bool> {
         let Input::Path(path) = &source.input else {
             return Ok(false);
         };
-        if source.format != Rdf::NTriples {
+        if !source.format.is_line_based() {
             return Ok(false);
         }
         bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
