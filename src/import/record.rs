@@ -407,17 +407,9 @@ fn french_date(text: &str) -> Option<String> {
         "novembre",
         "decembre",
     ];
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| {
-            w.to_lowercase()
-                .replace(['é', 'è'], "e")
-                .replace('û', "u")
-                .trim_end_matches(',')
-                .to_owned()
-        })
-        .collect();
-    let month = words.iter().position(|w| MONTHS.contains(&w.as_str()))?;
+    let folded = super::reconcile::normalise(text);
+    let words: Vec<&str> = folded.split(' ').collect();
+    let month = words.iter().position(|w| MONTHS.contains(w))?;
     let day: u32 = words
         .get(month.checked_sub(1)?)?
         .trim_end_matches("er")
