@@ -70,13 +70,17 @@ fn main() {
             Path::new(&flag("--file").expect("--file FILE")),
             runs(&flag("--runs"), 3),
         ),
+        Some("records") => records(
+            flag("--count").map_or(1000, |v| v.parse().unwrap()),
+            runs(&flag("--runs"), 3),
+        ),
         Some("queries") => query_latencies(
             flag("--file").map(PathBuf::from),
             runs(&flag("--runs"), 50),
             &base,
         ),
         _ => eprintln!(
-            "usage: bench generate --triples N --out FILE | import --file FILE [--runs N] | queries [--file FILE] [--runs N]"
+            "usage: bench generate --triples N --out FILE | import --file FILE [--runs N] | records [--count N] [--runs N] | queries [--file FILE] [--runs N]"
         ),
     }
 }
@@ -101,6 +105,86 @@ fn measure(command: &mut Command) -> (Duration, f64) {
         "{command:?} failed"
     );
     (elapsed, usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// A generated seminar record in YAML, as an administrator would write one: a seminar
+/// with a morning session and a speaker (a person created by the record), linked to the
+/// bundled series, institution, territory and themes.
+fn seminar_record(i: usize) -> String {
+    let date = format!("2023-{:02}-{:02}", i % 12 + 1, i % 28 + 1);
+    format!(
+        "id: seminar/gen-{i}\n\
+         type: [Seminar, Event]\n\
+         name: Séminaire généré n° {i}\n\
+         startDate: \"{date}\"\n\
+         organizer: org/irev\n\
+         superEvent: series/lab-des-transitions\n\
+         territory: territory/pole-metropolitain/artois\n\
+         about: [theme/sante, theme/mobilite]\n\
+         source: https://example.org/seminaire/{i}\n\
+         subEvent:\n\
+         \x20 - id: seminar/gen-{i}/matin\n\
+         \x20   type: [Session, Event]\n\
+         \x20   name: Matinée\n\
+         \x20   startDate: \"{date}\"\n\
+         \x20   superEvent: seminar/gen-{i}\n\
+         \x20   source: https://example.org/seminaire/{i}\n\
+         \x20   speakerRole:\n\
+         \x20     - type: SpeakerRole\n\
+         \x20       statedJobTitle: chargée de mission\n\
+         \x20       person:\n\
+         \x20         id: person/gen-{i}\n\
+         \x20         type: Person\n\
+         \x20         givenName: Prénom{i}\n\
+         \x20         familyName: Nom{i}\n\
+         \x20         name: {{\"@value\": \"Prénom{i} Nom{i}\"}}\n\
+         \x20         source: https://example.org/seminaire/{i}\n"
+    )
+}
+
+/// `labgraph import` of `count` generated seminar records (one file each) in one command,
+/// on a fresh store each run: parsing, reconciliation, the SHACL gate, canonical hashes,
+/// versions and the write. Wall time and peak memory.
+fn records(count: usize, runs: usize) {
+    let exe = std::env::current_exe().unwrap();
+    let labgraph = exe.parent().unwrap().parent().unwrap().join("labgraph");
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..count)
+        .map(|i| {
+            let path = dir.path().join(format!("seminaire-gen-{i:04}.yaml"));
+            std::fs::write(&path, seminar_record(i)).unwrap();
+            path
+        })
+        .collect();
+    println!("{count} seminar records in {}", dir.path().display());
+    let mut times = Vec::new();
+    for run in 1..=runs {
+        let store = dir.path().join(format!("store-{run}"));
+        // The store is created (with the bundled data) before the clock starts.
+        measure(
+            Command::new(&labgraph)
+                .arg("--store")
+                .arg(&store)
+                .arg("graphs")
+                .stdout(std::process::Stdio::null()),
+        );
+        let (elapsed, rss) = measure(
+            Command::new(&labgraph)
+                .arg("--store")
+                .arg(&store)
+                .arg("import")
+                .args(&files)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null()),
+        );
+        println!(
+            "run {run}: {count} records validated and imported in {:.2} s, {rss:.0} MiB peak",
+            elapsed.as_secs_f64()
+        );
+        times.push(elapsed);
+    }
+    times.sort();
+    println!("median: {:.2} s", times[times.len() / 2].as_secs_f64());
 }
 
 fn import(file: &Path, runs: usize) {
