@@ -1246,6 +1246,14 @@ impl GraphStore {
                 ],
             ));
         }
+        // The latest recorded version of every graph, read once for the whole import (the
+        // versions come oldest first, so the last one of each graph stays).
+        let mut latest: HashMap<NamedNode, VersionInfo> = HashMap::new();
+        if !versions.is_empty() {
+            for version in self.versions(None)? {
+                latest.insert(version.graph.clone(), version);
+            }
+        }
         for (i, v) in versions.iter().enumerate() {
             let iri = NamedNode::new_unchecked(format!("{}/v{}", activity.as_str(), i + 1));
             let mut new = vec![
@@ -1280,9 +1288,8 @@ impl GraphStore {
             }
             // The version replaced: the latest recorded one when the graph still has its
             // content, else the unrecorded state found in the store, recorded now.
-            let latest = self.versions(Some(&v.graph))?.pop();
-            let previous = match latest {
-                Some(l) if l.hash.as_deref() == Some(v.before.0.as_str()) => l.version,
+            let previous = match latest.get(&v.graph) {
+                Some(l) if l.hash.as_deref() == Some(v.before.0.as_str()) => l.version.clone(),
                 _ => {
                     let before = NamedNode::new_unchecked(format!("{}-before", iri.as_str()));
                     new.extend([

@@ -162,16 +162,19 @@ fn dry_run(
             }
         }
     }
-    // Resources the store does not describe yet.
+    // Resources the store does not describe yet: each subject looked up once.
+    let subjects: BTreeSet<_> = parsed
+        .iter()
+        .flat_map(|p| &p.quads)
+        .filter_map(|q| match &q.subject {
+            NamedOrBlankNode::NamedNode(subject) => Some(subject),
+            NamedOrBlankNode::BlankNode(_) => None,
+        })
+        .collect();
     let mut created = BTreeSet::new();
-    for source in parsed {
-        for quad in &source.quads {
-            if let NamedOrBlankNode::NamedNode(subject) = &quad.subject
-                && !created.contains(subject)
-                && !store.describes(subject)?
-            {
-                created.insert(subject.clone());
-            }
+    for subject in subjects {
+        if !store.describes(subject)? {
+            created.insert(subject.clone());
         }
     }
     let _ = writeln!(
