@@ -132,7 +132,7 @@ pub fn describe(version: &VersionInfo) -> String {
         (Some(source), Some(time)) => format!("{source}, {time}"),
         (Some(source), None) => source.clone(),
         (None, Some(time)) => time.to_string(),
-        (None, None) => format!("<{}>", version.version),
+        (None, None) => version.version.to_string(),
     }
 }
 
@@ -407,20 +407,20 @@ impl GraphStore {
         let find = |iri: &NamedNode| versions.iter().find(|v| &v.version == iri);
         let Some(latest) = versions.last() else {
             return Err(Error::Usage(format!(
-                "<{graph}> has no recorded version: 'labgraph history' lists the graphs that have"
+                "{graph} has no recorded version: 'labgraph history' lists the graphs that have"
             )));
         };
         let current = latest.restores.as_ref().and_then(find).unwrap_or(latest);
         let Some(previous) = current.previous.as_ref().and_then(find) else {
             return Err(Error::Usage(format!(
-                "<{graph}>: its version <{}> ({}) has no earlier version to go back to",
+                "{graph}: its version {} ({}) has no earlier version to go back to",
                 current.version,
                 describe(current)
             )));
         };
         let (Some(hash), Some(kept)) = (&previous.hash, self.kept()) else {
             return Err(Error::Usage(format!(
-                "<{graph}>: the content of <{}> was not kept (a bulk load, or a store in memory)",
+                "{graph}: the content of {} was not kept (a bulk load, or a store in memory)",
                 previous.version
             )));
         };
@@ -483,7 +483,7 @@ impl GraphStore {
         for source in sources {
             if !source.format.is_line_based() || !self.graph_is_empty(&source.graph)? {
                 return Err(Error::Usage(format!(
-                    "the bulk path takes N-Triples or N-Quads into empty graphs only, and <{}> is not empty",
+                    "the bulk path takes N-Triples or N-Quads into empty graphs only, and {} is not empty",
                     source.graph
                 )));
             }
@@ -558,7 +558,7 @@ impl GraphStore {
                 }
                 if graph != source.graph && !self.graph_is_empty(&graph)? {
                     return Err(Error::Usage(format!(
-                        "{}: the bulk path writes into empty graphs only, and <{graph}> is not empty; import the file without --no-validate to replace it",
+                        "{}: the bulk path writes into empty graphs only, and {graph} is not empty; import the file without --no-validate to replace it",
                         source.name
                     )));
                 }
