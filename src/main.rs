@@ -4,8 +4,8 @@
 use clap::Parser as _;
 
 /// mimalloc: per-thread free lists suit the server, which allocates on every request from
-/// tokio's worker and blocking threads (glibc's malloc spent a fifth of a lookup's time
-/// there, in `bench_serve`).
+/// its connection threads (glibc's malloc spent a fifth of a lookup's time there, in
+/// `bench_serve`). Built with `override`, it also serves RocksDB's allocations.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use labgraph::cli::{Cli, Command, LogFormat};
