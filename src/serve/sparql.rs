@@ -276,7 +276,7 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
         .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("no-cache") || v.contains("no-store"));
-    if let Some(entry) = state.cache.get(key).filter(|_| !fresh) {
+    if let Some(entry) = (!fresh).then(|| state.cache.get(key)).flatten() {
         state.metrics.cache(true);
         return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
     }
