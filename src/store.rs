@@ -833,7 +833,12 @@ impl GraphStore {
                 context: "the update failed".into(),
                 message: e.to_string(),
             })?;
+        // The graphs the update names, and those it reached through a variable.
+        let changed = self.gate(&transaction)?;
         let counts = named
+            .into_iter()
+            .chain(changed)
+            .collect::<BTreeSet<_>>()
             .into_iter()
             .map(|g| {
                 let n = transaction
@@ -842,7 +847,6 @@ impl GraphStore {
                 (g, n, source.to_owned())
             })
             .collect::<Vec<_>>();
-        self.gate(&transaction)?;
         let report = self.record(&mut transaction, &started, counts, &[])?;
         transaction.commit().map_err(|e| self.storage(e))?;
         Ok(report)
@@ -964,39 +968,50 @@ impl GraphStore {
         Ok(true)
     }
 
-    /// The SHACL gate of writes made over HTTP: checks the store as `transaction` leaves
-    /// it, keeping the findings about the nodes of the quads it adds or removes. Any
-    /// violation refuses the write (the caller then drops the transaction).
-    fn gate(&self, transaction: &oxigraph::store::Transaction<'_>) -> Result<()> {
-        let skipped = [self.imports_graph(), self.base.local(local::SHAPES_GRAPH)];
-        let keep = |quad: &Quad| match &quad.graph_name {
-            GraphName::NamedNode(g) => !skipped.contains(g),
-            _ => true,
-        };
+    /// The gate of writes made over HTTP, on the store as `transaction` leaves it. The
+    /// write must leave labgraph's provenance graph as it was, whatever the syntax that
+    /// reached it (a `GRAPH ?g` template names no graph); and the SHACL findings about the
+    /// nodes of the quads it adds or removes must hold no violation. Either refuses the
+    /// write (the caller then drops the transaction). Returns the named graphs whose
+    /// quads changed.
+    fn gate(&self, transaction: &oxigraph::store::Transaction<'_>) -> Result<BTreeSet<NamedNode>> {
+        let imports = self.imports_graph();
+        let shapes = self.base.local(local::SHAPES_GRAPH);
         let before: HashSet<Quad> = self
             .store
             .iter()
-            .filter(|q| q.as_ref().map_or(true, keep))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| self.storage(e))?;
         let after: HashSet<Quad> = transaction
             .iter()
-            .filter(|q| q.as_ref().map_or(true, keep))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| self.storage(e))?;
+        let mut changed = BTreeSet::new();
         let mut mentioned = HashSet::new();
         for quad in before.symmetric_difference(&after) {
+            if let GraphName::NamedNode(g) = &quad.graph_name {
+                if *g == imports {
+                    return Err(protected_graph(&imports));
+                }
+                changed.insert(g.clone());
+                if *g == shapes {
+                    continue;
+                }
+            }
             crate::shacl::mention(quad.subject.as_ref().into(), &mut mentioned);
             crate::shacl::mention(quad.object.as_ref(), &mut mentioned);
         }
         if mentioned.is_empty() {
-            return Ok(());
+            return Ok(changed);
         }
-        let mut report =
-            crate::shacl::Shapes::bundled()?.validate(after.into_iter().map(Triple::from))?;
+        let data = after.into_iter().filter(|quad| match &quad.graph_name {
+            GraphName::NamedNode(g) => *g != imports && *g != shapes,
+            _ => true,
+        });
+        let mut report = crate::shacl::Shapes::bundled()?.validate(data.map(Triple::from))?;
         report.only_about(&mentioned);
         if report.conforms {
-            Ok(())
+            Ok(changed)
         } else {
             Err(Error::Rejected {
                 violations: report.count(crate::shacl::Level::Violation),
