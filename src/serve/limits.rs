@@ -38,7 +38,7 @@ pub fn check(query: &Query, max_rows: u128) -> Result<(), String> {
 /// Finds, at every level, the groups joined with no variable in common.
 fn products(pattern: &GraphPattern) -> Result<(), String> {
     match pattern {
-        GraphPattern::Join { .. } | GraphPattern::Bgp { .. } => {
+        GraphPattern::Join { .. } | GraphPattern::Bgp { .. } | GraphPattern::LeftJoin { .. } => {
             let mut factors = Vec::new();
             flatten(pattern, &mut factors)?;
             let components = connect(&factors);
@@ -52,8 +52,7 @@ fn products(pattern: &GraphPattern) -> Result<(), String> {
             Ok(())
         }
         GraphPattern::Path { .. } | GraphPattern::Values { .. } => Ok(()),
-        GraphPattern::LeftJoin { left, right, .. }
-        | GraphPattern::Lateral { left, right }
+        GraphPattern::Lateral { left, right }
         | GraphPattern::Union { left, right }
         | GraphPattern::Minus { left, right } => {
             products(left)?;
@@ -78,9 +77,10 @@ struct Factor {
     selective: bool,
 }
 
-/// The factors of a join tree: each triple pattern of a BGP, and each other pattern as a
-/// whole (checked on its own, and counted as selective: a subquery, a UNION or an
-/// OPTIONAL group is not assumed to be large).
+/// The factors of a join tree: each triple pattern of a BGP, the right side of each
+/// OPTIONAL (a left join that shares no variable is a product too), and each other
+/// pattern as a whole (checked on its own; a subquery, a UNION… is as selective as what
+/// it contains).
 fn flatten(pattern: &GraphPattern, factors: &mut Vec<Factor>) -> Result<(), String> {
     match pattern {
         GraphPattern::Join { left, right } => {
@@ -91,16 +91,80 @@ fn flatten(pattern: &GraphPattern, factors: &mut Vec<Factor>) -> Result<(), Stri
             factors.extend(patterns.iter().map(triple_factor));
             Ok(())
         }
+        GraphPattern::LeftJoin {
+            left,
+            right,
+            expression,
+        } => {
+            let first = factors.len();
+            flatten(left, factors)?;
+            products(right)?;
+            let mut variables = Vec::new();
+            right.on_in_scope_variable(|v| variables.push(v.clone()));
+            // The OPTIONAL's own FILTER may link it to the left side: assume it does.
+            if expression.is_some() {
+                let left: Vec<Variable> = factors[first..]
+                    .iter()
+                    .flat_map(|f| f.variables.iter().cloned())
+                    .collect();
+                variables.extend(left);
+            }
+            factors.push(Factor {
+                variables,
+                selective: selective(right),
+            });
+            Ok(())
+        }
         other => {
             products(other)?;
             let mut variables = Vec::new();
             other.on_in_scope_variable(|v| variables.push(v.clone()));
             factors.push(Factor {
                 variables,
-                selective: true,
+                selective: selective(other),
             });
             Ok(())
         }
+    }
+}
+
+/// Rows a `LIMIT` may leave for a pattern to count as small.
+const SMALL: usize = 10_000;
+
+/// Whether a pattern yields few rows: it reads with a constant subject or object, holds
+/// only inline data, or is cut short by a small `LIMIT` or an aggregate without `GROUP
+/// BY`.
+fn selective(pattern: &GraphPattern) -> bool {
+    match pattern {
+        GraphPattern::Bgp { patterns } => {
+            patterns.is_empty() || patterns.iter().any(|p| triple_factor(p).selective)
+        }
+        GraphPattern::Path {
+            subject, object, ..
+        } => {
+            !matches!(subject, TermPattern::Variable(_))
+                || !matches!(object, TermPattern::Variable(_))
+        }
+        GraphPattern::Values { .. } => true,
+        GraphPattern::Join { left, right } | GraphPattern::Lateral { left, right } => {
+            selective(left) || selective(right)
+        }
+        GraphPattern::LeftJoin { left, .. } | GraphPattern::Minus { left, .. } => selective(left),
+        GraphPattern::Union { left, right } => selective(left) && selective(right),
+        GraphPattern::Slice { inner, length, .. } => {
+            length.is_some_and(|n| n <= SMALL) || selective(inner)
+        }
+        GraphPattern::Group {
+            inner, variables, ..
+        } => variables.is_empty() || selective(inner),
+        GraphPattern::Graph { inner, .. }
+        | GraphPattern::Service { inner, .. }
+        | GraphPattern::Filter { inner, .. }
+        | GraphPattern::Extend { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner } => selective(inner),
     }
 }
 
@@ -257,5 +321,51 @@ mod tests {
             bound("SELECT * { ?s <urn:p> ?o FILTER(?o > 1) ?t <urn:q> ?u . ?u <urn:r> <urn:v> }")
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn subqueries_and_optionals_are_as_large_as_what_they_read() {
+        // Unselective subqueries, or OPTIONAL groups sharing nothing: products too.
+        assert!(
+            bound("SELECT * { { SELECT ?a { ?a ?b ?c } } { SELECT ?d { ?d ?e ?f } } { SELECT ?g { ?g ?h ?i } } }")
+                .is_err()
+        );
+        assert!(
+            bound("SELECT * { ?a ?b ?c OPTIONAL { ?d ?e ?f } OPTIONAL { ?g ?h ?i } }").is_err()
+        );
+        // Linked, filtered, limited, aggregated or selective ones: allowed.
+        assert!(bound("SELECT * { ?a ?b ?c OPTIONAL { ?a ?e ?f } OPTIONAL { ?g ?h ?a } }").is_ok());
+        assert!(
+            bound("SELECT * { ?a ?b ?c OPTIONAL { ?d ?e ?f FILTER(?d = ?a) } OPTIONAL { ?g ?h ?i FILTER(?g = ?a) } }")
+                .is_ok()
+        );
+        assert!(
+            bound("SELECT * { { SELECT ?a { ?a ?b ?c } LIMIT 10 } { SELECT (COUNT(*) AS ?n) { ?d ?e ?f } } ?g ?h ?i }")
+                .is_ok()
+        );
+        assert!(
+            bound(
+                "SELECT * { { SELECT ?a { ?a a <urn:x> } } { SELECT ?d { ?d ?e ?f } } ?g ?h ?i }"
+            )
+            .is_err()
+        );
+        assert!(
+            bound("SELECT * { { SELECT ?a { ?a a <urn:x> } } { SELECT ?d { ?d a <urn:y> } } ?g ?h ?i }")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_named_queries_pass() {
+        let mut parser = SparqlParser::new()
+            .with_base_iri(crate::vocab::DEFAULT_BASE_IRI)
+            .unwrap();
+        for (prefix, iri) in crate::vocab::PREFIXES {
+            parser = parser.with_prefix(*prefix, *iri).unwrap();
+        }
+        for named in crate::queries::all().unwrap() {
+            let query = parser.clone().parse_query(named.text).unwrap();
+            assert_eq!(check(&query, 1_000_000), Ok(()), "{}", named.name);
+        }
     }
 }
