@@ -537,6 +537,21 @@ async fn service_description_and_query_page() {
             .iter()
             .any(|t| t.object.to_string().ends_with("#SPARQL11Update>"))
     );
+    // A browser following the page's "Service Description" link gets it, not the page.
+    let reply = send(
+        &app,
+        get_accept(
+            "/sparql?format=turtle",
+            "text/html,application/xhtml+xml,*/*;q=0.8",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .header(header::CONTENT_TYPE)
+            .starts_with("text/turtle")
+    );
     // A browser gets the query page, with a policy that allows nothing from elsewhere.
     let reply = send(
         &app,
@@ -686,6 +701,22 @@ async fn etags_304_and_the_cache_follow_writes() {
     .await;
     assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
     assert!(reply.body.is_empty());
+    assert_eq!(reply.header(header::ETAG), etag);
+    assert_eq!(reply.header(header::CACHE_CONTROL), "no-cache");
+    // `*` matches only an answer that would be a success (RFC 9110, 13.1.2).
+    let star = |uri: &str, accept: &str| {
+        Request::get(uri)
+            .header(header::IF_NONE_MATCH, "*")
+            .header(header::ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let reply = send(&app, star(&uri, "application/sparql-results+json")).await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    let reply = send(&app, star(&uri, "image/png")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    let reply = send(&app, star(&query_uri("SELEC ?s"), "*/*")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     // A write changes the ETag and empties the cache.
     let reply = send(
         &app,
@@ -835,6 +866,22 @@ async fn updates_are_checked_and_recorded() {
             reply.text()
         );
     }
+    // Nor through a variable, which names no graph in the update's text.
+    let imports = count_query("GRAPH <https://w3id.org/labgraph/id/graph/imports> { ?s ?p ?o }");
+    let before = first_number(&send(&app, get(&query_uri(&imports))).await);
+    let reply = send(
+        &app,
+        update(
+            "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g = <https://w3id.org/labgraph/id/graph/imports>) }",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    assert!(reply.text().contains("graph/imports"), "{}", reply.text());
+    assert_eq!(
+        first_number(&send(&app, get(&query_uri(&imports))).await),
+        before
+    );
     let reply = send(&app, get(&query_uri(&count_query("?s ?p ?o")))).await;
     assert!(first_number(&reply) > 10_000, "nothing was cleared");
     // using-graph-uri with an update that has its own USING: 400.
@@ -875,6 +922,23 @@ async fn updates_are_checked_and_recorded() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["source"]["value"], "SPARQL 1.1 Update (HTTP)");
     assert_eq!(rows[0]["n"]["value"], "1");
+    // A graph reached through a variable is recorded too, with its new size.
+    let reply = send(
+        &app,
+        update(
+            "INSERT { GRAPH ?g { <urn:a> <urn:b> \"d\" } } WHERE { BIND(<https://w3id.org/labgraph/id/graph/notes> AS ?g) }",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let reply = send(
+        &app,
+        get(&query_uri(
+            "SELECT ?n WHERE { GRAPH <https://w3id.org/labgraph/id/graph/imports> { <https://w3id.org/labgraph/id/graph/notes> void:triples ?n } }",
+        )),
+    )
+    .await;
+    assert_eq!(reply.rows()[0]["n"]["value"], "2", "{}", reply.text());
 }
 
 #[tokio::test]

@@ -85,12 +85,17 @@ pub fn etag(key: u64) -> String {
     format!("W/\"{key:016x}\"")
 }
 
-/// Whether `If-None-Match` names this entity tag (weak comparison, `*` matches all).
+/// Whether `If-None-Match` matches this entity tag (weak comparison, `*` matches all):
+/// for a response that would otherwise be a success.
 pub fn matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match.split(',').any(|t| t.trim() == "*") || names(if_none_match, etag)
+}
+
+/// Whether `If-None-Match` names this very entity tag (weak comparison), which only a
+/// successful response ever carried.
+pub fn names(if_none_match: &str, etag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
-    if_none_match
-        .split(',')
-        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+    if_none_match.split(',').any(|t| bare(t) == bare(etag))
 }
 
 #[cfg(test)]

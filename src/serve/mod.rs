@@ -151,8 +151,13 @@ fn router(state: Shared) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
-        .allow_headers([header::ACCEPT, header::CONTENT_TYPE, header::IF_NONE_MATCH])
-        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .allow_headers([
+            header::ACCEPT,
+            header::CACHE_CONTROL,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER, CACHE_HEADER])
         .max_age(Duration::from_secs(86_400))
         // Any origin gets the same answer, preflight or not: nothing varies by `Origin`.
         .vary([]);

@@ -101,7 +101,10 @@ pub async fn get(
             let query = query.to_owned();
             query_response(&state, &params, query, &headers).await
         }
-        None if negotiate::prefers_html(accept(&headers)) => Ok(page::query_page(&state.page)),
+        // A `format` asks for the Service Description in that format, even from a browser.
+        None if !params.has("format") && negotiate::prefers_html(accept(&headers)) => {
+            Ok(page::query_page(&state.page))
+        }
         None => service_description(&state, &params, &headers).await,
     }
 }
@@ -264,11 +267,15 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
         &job.format,
     ));
     let etag = cache::etag(key);
-    if headers
+    let if_none_match = headers
         .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| cache::matches(inm, &etag))
-    {
+        .and_then(|v| v.to_str().ok());
+    // A client holding this very ETag got a successful answer to this request at this
+    // generation: 304 before any work. `*` must wait for the answer to be a success.
+    let unmodified = |etag: &str, known: fn(&str, &str) -> bool| {
+        if_none_match.is_some_and(|inm| known(inm, etag))
+    };
+    if unmodified(&etag, cache::names) {
         return Ok(not_modified(&etag));
     }
     // `Cache-Control: no-cache` (or `no-store`) from the client asks for a fresh answer.
@@ -278,6 +285,9 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
         .is_some_and(|v| v.contains("no-cache") || v.contains("no-store"));
     if let Some(entry) = (!fresh).then(|| state.cache.get(key)).flatten() {
         state.metrics.cache(true);
+        if unmodified(&etag, cache::matches) {
+            return Ok(not_modified(&etag));
+        }
         return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
     }
     state.metrics.cache(false);
@@ -299,7 +309,11 @@ async fn answer(state: &Shared, job: Job, headers: &HeaderMap) -> Result<Respons
         ));
     }
     let body = evaluate(state, prepared, job.bindings, job.dataset, repr).await?;
-    Ok(computed(state, key, &etag, body, repr.media_type()))
+    let response = computed(state, key, &etag, body, repr.media_type());
+    if unmodified(&etag, cache::matches) {
+        return Ok(not_modified(&etag));
+    }
+    Ok(response)
 }
 
 /// Runs a query with a permit of the concurrency limit, cancelled when its time budget
@@ -672,8 +686,16 @@ fn computed(
     ok(body, content_type, etag, "miss")
 }
 
+/// 304, with the headers the 200 would have had that bear on caching (RFC 9110, 15.4.5).
 pub(super) fn not_modified(etag: &str) -> Response {
-    validators(StatusCode::NOT_MODIFIED.into_response(), etag)
+    validators(
+        (
+            StatusCode::NOT_MODIFIED,
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+        )
+            .into_response(),
+        etag,
+    )
 }
 
 /// The ETag of a response, and `Vary: Accept` (the representation depends on it).
