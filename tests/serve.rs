@@ -953,10 +953,38 @@ async fn graph_store_protocol() {
             .status,
         StatusCode::NOT_FOUND
     );
-    // PUT creates: 201; PUT again replaces: 204.
+    // PUT creates: 201, with the graph's IRI; PUT again replaces: 204.
     let first = "<urn:a> <urn:b> \"un\"@fr , \"one\"@en .";
     let reply = send(&app, authorized(Method::PUT, target, "text/turtle", first)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert_eq!(
+        reply.header(header::LOCATION),
+        "https://w3id.org/labgraph/id/graph/notes"
+    );
+    // POST to the store itself creates a new graph and says where (GSP 5.5).
+    let reply = send(
+        &app,
+        authorized(Method::POST, "/store", "text/turtle", "<urn:n> <urn:p> 1 ."),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let created = reply.header(header::LOCATION).to_owned();
+    assert!(
+        created.starts_with("https://w3id.org/labgraph/id/graph/upload-"),
+        "{created}"
+    );
+    let reply = send(
+        &app,
+        get_accept(
+            &format!("/store?graph={}", encode(&created)),
+            "application/n-triples",
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.text().trim(),
+        "<urn:n> <urn:p> \"1\"^^<http://www.w3.org/2001/XMLSchema#integer> ."
+    );
     let reply = send(
         &app,
         authorized(

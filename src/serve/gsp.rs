@@ -9,11 +9,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::RdfParser;
-use oxigraph::model::{GraphName, Triple};
+use oxigraph::model::{GraphName, NamedNode, Triple};
 
 use super::negotiate::{self, Repr};
 use super::sparql::{Params, accept, not_modified, read_body, validators};
-use super::{ApiError, Shared, auth, cache};
+use super::{ApiError, AppState, Shared, auth, cache};
 use crate::error::Error;
 
 /// The graph a request names.
@@ -40,6 +40,8 @@ pub async fn handle(
         (true, None) => Target::Graph(GraphName::DefaultGraph),
         (false, Some(iri)) => Target::Graph(state.store.base().resolve(iri)?.into()),
         (false, None) if method == Method::GET || method == Method::HEAD => Target::Dataset,
+        // POST to the graph store itself creates a new graph (GSP 5.5).
+        (false, None) if method == Method::POST => Target::Graph(new_graph(&state).into()),
         (false, None) => {
             return Err(ApiError::bad_request(
                 "name the graph to write: ?default or ?graph=IRI",
@@ -175,6 +177,10 @@ async fn write(
         tokio::task::spawn_blocking(move || parse(&bytes, format, &base)).await??
     };
     let deleting = method == Method::DELETE;
+    let location = match &graph {
+        GraphName::NamedNode(g) => HeaderValue::from_str(g.as_str()).ok(),
+        _ => None,
+    };
     let _writing = state.writer.lock().await;
     let store = Arc::clone(&state.store);
     let source = format!("Graph Store Protocol {method}");
@@ -198,11 +204,33 @@ async fn write(
             ));
         }
         (true, true) => StatusCode::NO_CONTENT,
-        // PUT or POST: 201 when the graph is new.
-        (false, true) => StatusCode::CREATED,
+        // PUT or POST: 201 when the graph is new, with its IRI.
+        (false, true) => {
+            let mut response = StatusCode::CREATED.into_response();
+            if let Some(location) = location {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            return Ok(response);
+        }
         (false, false) => StatusCode::NO_CONTENT,
     }
     .into_response())
+}
+
+/// A fresh graph IRI for a POST to the graph store: `<base>graph/upload-<time>-<random>`.
+fn new_graph(state: &AppState) -> NamedNode {
+    use std::hash::{BuildHasher, Hasher};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    // std's hasher keys are random per process: a cheap unpredictable suffix.
+    let mut hasher = std::hash::RandomState::new().build_hasher();
+    hasher.write_u128(now.as_nanos());
+    state.store.base().local(&format!(
+        "graph/upload-{}-{:08x}",
+        now.as_secs(),
+        hasher.finish() as u32
+    ))
 }
 
 /// Parses an uploaded graph; a syntax error names its line and column.
