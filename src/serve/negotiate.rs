@@ -136,7 +136,8 @@ pub fn choose(offered: &[Repr], accept: Option<&str>, format: Option<&str>) -> O
         let mut matched: Option<(u8, f32)> = None;
         for range in &ranges {
             if let Some(specificity) = range.matches(repr)
-                && matched.is_none_or(|(s, _)| specificity > s)
+                && matched
+                    .is_none_or(|(s, mq)| specificity > s || (specificity == s && range.q > mq))
             {
                 matched = Some((specificity, range.q));
             }
@@ -169,9 +170,12 @@ struct Range {
 }
 
 impl Range {
-    /// How specifically this range names the representation (3 exact, 2 `type/*`,
-    /// 1 `*/*`), or `None`.
+    /// How specifically this range names the representation (4 its own media type, 3 an
+    /// alias such as `application/xml`, 2 `type/*`, 1 `*/*`), or `None`.
     fn matches(&self, repr: Repr) -> Option<u8> {
+        if essence(repr.media_type()) == self.essence {
+            return Some(4);
+        }
         if self.essence == "*/*" {
             return Some(1);
         }
@@ -265,6 +269,21 @@ mod tests {
         );
         assert_eq!(choose(RESULTS, Some("image/png"), None), None);
         assert_eq!(choose(RESULTS, Some("text/turtle"), None), None);
+        // A format's own media type outranks its alias, in any order.
+        for accept in [
+            "application/xml;q=0, application/sparql-results+xml",
+            "application/sparql-results+xml, application/xml;q=0",
+        ] {
+            assert_eq!(choose(RESULTS, Some(accept), None), Some(xml), "{accept}");
+        }
+        assert_eq!(
+            choose(
+                RESULTS,
+                Some("application/sparql-results+xml;q=0, application/xml"),
+                None
+            ),
+            None
+        );
         assert_eq!(choose(RESULTS, Some("image/png"), Some("csv")), Some(csv));
         assert_eq!(choose(RESULTS, None, Some("text/csv")), Some(csv));
         assert_eq!(choose(RESULTS, None, Some("turtle")), None);
