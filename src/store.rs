@@ -875,6 +875,22 @@ impl GraphStore {
             .map_err(|e| self.storage(e))
     }
 
+    /// The quads of one graph (or of the whole dataset), counted up to `at_most`.
+    pub fn count_quads(&self, graph: Option<GraphNameRef<'_>>, at_most: usize) -> Result<usize> {
+        let mut quads = self.store.quads_for_pattern(None, None, None, graph);
+        let mut n = 0;
+        while n < at_most {
+            match quads.next() {
+                Some(quad) => {
+                    quad.map_err(|e| self.storage(e))?;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        Ok(n)
+    }
+
     /// Writes the whole dataset in a quad format.
     pub fn write_dataset(&self, format: oxigraph::io::RdfFormat, writer: impl Write) -> Result<()> {
         self.store

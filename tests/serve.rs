@@ -1226,6 +1226,16 @@ async fn result_cap_and_complexity_bound() {
     assert_eq!(reply.rows().len(), 5);
     let reply = send(&app, get(&query_uri("CONSTRUCT WHERE { ?s ?p ?o }"))).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The graph store's reads are capped alike.
+    for uri in ["/store", "/store?graph=graph%2Fthemes"] {
+        let reply = send(&app, get(uri)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
+        assert!(
+            reply.text().contains("more than 5 triples"),
+            "{}",
+            reply.text()
+        );
+    }
     let values: String = (0..300).map(|i| format!("{i} ")).collect();
     let cube = format!(
         "SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} }}"

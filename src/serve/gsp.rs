@@ -12,7 +12,7 @@ use oxigraph::io::RdfParser;
 use oxigraph::model::{GraphName, NamedNode, Triple};
 
 use super::negotiate::{self, Repr};
-use super::sparql::{Params, accept, not_modified, read_body, validators};
+use super::sparql::{Params, accept, not_modified, read_body, slot, validators};
 use super::{ApiError, AppState, Shared, auth, cache};
 use crate::error::Error;
 
@@ -98,21 +98,39 @@ async fn read(
         repr.media_type(),
     ));
     let etag = cache::etag(key);
+    // A read takes a query slot, and is as bounded as a query's result.
+    let permit = slot(state)?;
+    let cap = state.options.max_results;
     let store = Arc::clone(&state.store);
     let body = tokio::task::spawn_blocking(move || -> crate::Result<Option<Vec<u8>>> {
+        let _permit = permit;
         let mut body = Vec::new();
+        if let Some(graph) = &graph
+            && !store.has_graph(graph.as_ref())?
+        {
+            return Ok(None);
+        }
+        if store.count_quads(graph.as_ref().map(GraphName::as_ref), cap + 1)? > cap {
+            return Err(Error::TooLarge { limit: cap });
+        }
         match graph {
-            Some(graph) => {
-                if !store.has_graph(graph.as_ref())? {
-                    return Ok(None);
-                }
-                store.write_graph(graph.as_ref(), format, &mut body)?;
-            }
+            Some(graph) => store.write_graph(graph.as_ref(), format, &mut body)?,
             None => store.write_dataset(format, &mut body)?,
         }
         Ok(Some(body))
     })
-    .await??;
+    .await?
+    .map_err(|error| match error {
+        Error::TooLarge { limit } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "résultat trop grand",
+            "result too large",
+            format!(
+                "more than {limit} triples (--max-results): query them in pages through /sparql (LIMIT, OFFSET), or export the store with `labgraph export`"
+            ),
+        ),
+        other => other.into(),
+    })?;
     let Some(body) = body else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

@@ -326,19 +326,7 @@ async fn evaluate(
     dataset: Option<DatasetSpec>,
     repr: Repr,
 ) -> Result<Bytes, ApiError> {
-    let Ok(permit) = state.queries.clone().try_acquire_owned() else {
-        state.metrics.query(Outcome::Busy);
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "serveur occupé : trop de requêtes en cours",
-            "server busy: too many queries running",
-            format!(
-                "{} queries are running; retry in a moment",
-                state.options.max_concurrent
-            ),
-        )
-        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
-    };
+    let permit = slot(state)?;
     let token = CancellationToken::new();
     let timeout = state.options.timeout;
     let cap = state.options.max_results;
@@ -378,6 +366,23 @@ async fn evaluate(
             Err(join.into())
         }
     }
+}
+
+/// A permit of the limit on concurrent queries, or 503 with `Retry-After`.
+pub(super) fn slot(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    state.queries.clone().try_acquire_owned().map_err(|_| {
+        state.metrics.query(Outcome::Busy);
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serveur occupé : trop de requêtes en cours",
+            "server busy: too many queries running",
+            format!(
+                "{} queries are running; retry in a moment",
+                state.options.max_concurrent
+            ),
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    })
 }
 
 /// Evaluates a query and writes its whole response in the negotiated format.
