@@ -16,14 +16,13 @@ use std::io::ErrorKind;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use oxigraph::sparql::CancellationToken;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 /// How long a client may take to send a request's head, and how long a kept-alive
 /// connection may stay idle: each connection holds a thread.
@@ -149,15 +148,18 @@ const TICK: Duration = Duration::from_millis(20);
 const HANG_UP_CHECK_AFTER: Duration = Duration::from_millis(50);
 
 /// Cancels the queries evaluated on connection threads whose time budget has run out or
-/// whose client has hung up. One thread, woken every few milliseconds while queries run,
-/// parked while none does; registering a query costs a lock, not a wake-up.
+/// whose client has hung up. One thread, whose tokio timer wakes it every few
+/// milliseconds while queries run, and which sleeps while none does; registering a query
+/// costs a lock, not a wake-up.
 #[derive(Default)]
 pub(super) struct Watchdog {
     watched: Mutex<HashMap<u64, Watched>>,
     next: AtomicU64,
-    /// Set by the watchdog thread before it parks with nothing to watch.
+    /// Set by the watchdog thread before it sleeps with nothing to watch.
     parked: AtomicBool,
-    thread: OnceLock<Thread>,
+    /// Wakes the sleeping watchdog thread.
+    wake: Notify,
+    started: OnceLock<()>,
 }
 
 struct Watched {
@@ -182,14 +184,17 @@ impl Drop for Watch<'_> {
 impl Watchdog {
     /// Starts the watchdog's thread (once); it ends when the watchdog is dropped.
     pub(super) fn start(self: &Arc<Self>) -> std::io::Result<()> {
-        if self.thread.get().is_some() {
+        if self.started.get().is_some() {
             return Ok(());
         }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
         let dog = Arc::downgrade(self);
-        let thread = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("labgraph-watchdog".into())
-            .spawn(move || watch_loop(&dog))?;
-        let _ = self.thread.set(thread.thread().clone());
+            .spawn(move || runtime.block_on(watch_loop(dog)))?;
+        let _ = self.started.set(());
         Ok(())
     }
 
@@ -212,10 +217,8 @@ impl Watchdog {
                 client,
             },
         );
-        if self.parked.swap(false, Ordering::SeqCst)
-            && let Some(thread) = self.thread.get()
-        {
-            thread.unpark();
+        if self.parked.swap(false, Ordering::SeqCst) {
+            self.wake.notify_one();
         }
         Watch { dog: self, id }
     }
@@ -247,24 +250,24 @@ impl Watchdog {
     }
 }
 
-fn watch_loop(dog: &Weak<Watchdog>) {
+/// The watchdog thread's loop, on its own single-threaded tokio runtime: Oxigraph's
+/// cancellation tokens are cancelled from a tokio timer.
+async fn watch_loop(dog: Weak<Watchdog>) {
     loop {
         let Some(watchdog) = dog.upgrade() else {
             return;
         };
-        // Announce the park before the last look, so that a query registered in between
-        // unparks this thread.
+        // Announce the sleep before the last look, so that a query registered in between
+        // wakes this thread (`Notify` keeps a wake-up sent before the wait).
         watchdog.parked.store(true, Ordering::SeqCst);
         let busy = watchdog.check();
         if busy {
             watchdog.parked.store(false, Ordering::SeqCst);
-        }
-        drop(watchdog);
-        if busy {
-            std::thread::sleep(TICK);
+            drop(watchdog);
+            tokio::time::sleep(TICK).await;
         } else {
             // The timeout lets the thread notice that the server is gone.
-            std::thread::park_timeout(Duration::from_secs(1));
+            let _ = tokio::time::timeout(Duration::from_secs(1), watchdog.wake.notified()).await;
         }
     }
 }

@@ -2,8 +2,9 @@
 //! the query page, named queries as a REST API, health and metrics, on axum.
 //!
 //! Each connection has its own thread (see `connections`), where its queries run under a
-//! time budget (Oxigraph's cancellation token, cancelled by a watchdog thread, or by a
-//! tokio timer when the application runs without a socket, on tokio's blocking pool) and
+//! time budget (Oxigraph's cancellation token, cancelled from a tokio timer: the
+//! watchdog thread's, or the request's own when the application runs without a socket,
+//! on tokio's blocking pool) and
 //! a cap on result rows; responses are serialised in full before they are sent, so an
 //! error is a status code and never a truncated body. Each response
 //! carries an ETag derived from the store's write generation and the request, and recent
