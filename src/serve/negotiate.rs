@@ -173,7 +173,8 @@ impl Range {
     /// How specifically this range names the representation (4 its own media type, 3 an
     /// alias such as `application/xml`, 2 `type/*`, 1 `*/*`), or `None`.
     fn matches(&self, repr: Repr) -> Option<u8> {
-        if essence(repr.media_type()) == self.essence {
+        let own = repr.media_type().split(';').next().unwrap_or_default();
+        if own.trim() == self.essence {
             return Some(4);
         }
         if self.essence == "*/*" {
