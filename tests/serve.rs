@@ -1404,6 +1404,9 @@ async fn health_and_metrics() {
     assert_eq!(health.json()["status"], "ok");
     send(&app, get(&query_uri("ASK {}"))).await;
     send(&app, get(&query_uri("ASK {}"))).await;
+    // The Service Description is cached like query results, and counted alike.
+    send(&app, get("/sparql")).await;
+    send(&app, get("/sparql")).await;
     let metrics = send(&app, get("/metrics")).await;
     assert!(
         metrics
@@ -1412,10 +1415,10 @@ async fn health_and_metrics() {
     );
     let text = metrics.text();
     for needle in [
-        "labgraph_http_requests_total{method=\"GET\",route=\"/sparql\",status=\"200\"} 2",
+        "labgraph_http_requests_total{method=\"GET\",route=\"/sparql\",status=\"200\"} 4",
         "labgraph_http_request_duration_seconds_bucket{le=",
-        "labgraph_cache_hits_total 1",
-        "labgraph_cache_misses_total 1",
+        "labgraph_cache_hits_total 2",
+        "labgraph_cache_misses_total 2",
         "labgraph_queries_total{outcome=\"ok\"} 1",
     ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");

@@ -505,8 +505,10 @@ async fn service_description(
     ));
     let etag = cache::etag(key);
     if let Some(entry) = state.cache.get(key) {
+        state.metrics.cache(true);
         return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
     }
+    state.metrics.cache(false);
     let store = Arc::clone(&state.store);
     let writable = state.writable();
     let body = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
