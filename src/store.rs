@@ -862,41 +862,37 @@ impl GraphStore {
         }
     }
 
-    /// Writes one graph (the default graph or a named one) in any RDF format.
-    pub fn write_graph(
+    /// Writes one graph (the default graph or a named one) in any RDF format, or with
+    /// `None` the whole dataset in a quad format, in one pass; more than `cap` quads is
+    /// [`Error::TooLarge`].
+    pub fn write_quads(
         &self,
-        graph: GraphNameRef<'_>,
+        graph: Option<GraphNameRef<'_>>,
         format: oxigraph::io::RdfFormat,
         writer: impl Write,
+        cap: usize,
     ) -> Result<()> {
-        self.store
-            .dump_graph_to_writer(graph, prefixed(RdfSerializer::from_format(format)), writer)
-            .map(drop)
-            .map_err(|e| self.storage(e))
-    }
-
-    /// The quads of one graph (or of the whole dataset), counted up to `at_most`.
-    pub fn count_quads(&self, graph: Option<GraphNameRef<'_>>, at_most: usize) -> Result<usize> {
-        let mut quads = self.store.quads_for_pattern(None, None, None, graph);
-        let mut n = 0;
-        while n < at_most {
-            match quads.next() {
-                Some(quad) => {
-                    quad.map_err(|e| self.storage(e))?;
-                    n += 1;
-                }
-                None => break,
+        let io = |e| Error::Io {
+            path: "the response".into(),
+            source: e,
+        };
+        let mut serializer = prefixed(RdfSerializer::from_format(format)).for_writer(writer);
+        for (n, quad) in self
+            .store
+            .quads_for_pattern(None, None, None, graph)
+            .enumerate()
+        {
+            if n >= cap {
+                return Err(Error::TooLarge { limit: cap });
             }
+            let quad = quad.map_err(|e| self.storage(e))?;
+            match graph {
+                Some(_) => serializer.serialize_triple(quad.as_ref()),
+                None => serializer.serialize_quad(quad.as_ref()),
+            }
+            .map_err(io)?;
         }
-        Ok(n)
-    }
-
-    /// Writes the whole dataset in a quad format.
-    pub fn write_dataset(&self, format: oxigraph::io::RdfFormat, writer: impl Write) -> Result<()> {
-        self.store
-            .dump_to_writer(prefixed(RdfSerializer::from_format(format)), writer)
-            .map(drop)
-            .map_err(|e| self.storage(e))
+        serializer.finish().map(drop).map_err(io)
     }
 
     /// The Graph Store Protocol's PUT (`replace`) and POST (merge) of triples into one

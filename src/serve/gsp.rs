@@ -110,13 +110,7 @@ async fn read(
         {
             return Ok(None);
         }
-        if store.count_quads(graph.as_ref().map(GraphName::as_ref), cap + 1)? > cap {
-            return Err(Error::TooLarge { limit: cap });
-        }
-        match graph {
-            Some(graph) => store.write_graph(graph.as_ref(), format, &mut body)?,
-            None => store.write_dataset(format, &mut body)?,
-        }
+        store.write_quads(graph.as_ref().map(GraphName::as_ref), format, &mut body, cap)?;
         Ok(Some(body))
     })
     .await?
