@@ -51,13 +51,20 @@ fn products(pattern: &GraphPattern) -> Result<(), String> {
             }
             Ok(())
         }
-        GraphPattern::Path { .. } | GraphPattern::Values { .. } => Ok(()),
         GraphPattern::Lateral { left, right }
         | GraphPattern::Union { left, right }
         | GraphPattern::Minus { left, right } => {
             products(left)?;
             products(right)
         }
+        other => inner(other).map_or(Ok(()), products),
+    }
+}
+
+/// The one pattern inside a pattern that wraps a single one (a modifier, a filter, a
+/// `GRAPH`…), or `None` for a leaf or a pattern with two sides.
+fn inner(pattern: &GraphPattern) -> Option<&GraphPattern> {
+    match pattern {
         GraphPattern::Graph { inner, .. }
         | GraphPattern::Service { inner, .. }
         | GraphPattern::Filter { inner, .. }
@@ -67,7 +74,15 @@ fn products(pattern: &GraphPattern) -> Result<(), String> {
         | GraphPattern::Distinct { inner }
         | GraphPattern::Reduced { inner }
         | GraphPattern::Slice { inner, .. }
-        | GraphPattern::Group { inner, .. } => products(inner),
+        | GraphPattern::Group { inner, .. } => Some(inner),
+        GraphPattern::Bgp { .. }
+        | GraphPattern::Path { .. }
+        | GraphPattern::Values { .. }
+        | GraphPattern::Join { .. }
+        | GraphPattern::LeftJoin { .. }
+        | GraphPattern::Lateral { .. }
+        | GraphPattern::Union { .. }
+        | GraphPattern::Minus { .. } => None,
     }
 }
 
@@ -157,14 +172,7 @@ fn selective(pattern: &GraphPattern) -> bool {
         GraphPattern::Group {
             inner, variables, ..
         } => variables.is_empty() || selective(inner),
-        GraphPattern::Graph { inner, .. }
-        | GraphPattern::Service { inner, .. }
-        | GraphPattern::Filter { inner, .. }
-        | GraphPattern::Extend { inner, .. }
-        | GraphPattern::OrderBy { inner, .. }
-        | GraphPattern::Project { inner, .. }
-        | GraphPattern::Distinct { inner }
-        | GraphPattern::Reduced { inner } => selective(inner),
+        other => inner(other).is_some_and(selective),
     }
 }
 
@@ -249,14 +257,7 @@ fn walk(pattern: &GraphPattern, worst: &mut u128) -> Option<u128> {
             walk(inner, worst);
             None
         }
-        GraphPattern::Filter { inner, .. }
-        | GraphPattern::Extend { inner, .. }
-        | GraphPattern::OrderBy { inner, .. }
-        | GraphPattern::Project { inner, .. }
-        | GraphPattern::Distinct { inner }
-        | GraphPattern::Reduced { inner }
-        | GraphPattern::Slice { inner, .. }
-        | GraphPattern::Group { inner, .. } => walk(inner, worst),
+        other => inner(other).and_then(|inner| walk(inner, worst)),
     };
     if let Some(rows) = rows {
         *worst = (*worst).max(rows);
