@@ -124,25 +124,20 @@ fn main() {
     // machine's speed drifts from one round to the next, and a pair's two rounds see
     // nearly the same machine. The ratio is the median of the pairs' ratios.
     let mut ratios = Vec::new();
+    // One round against one server; adds its CPU per request to `cpu`.
+    let round_of = |server: &Server, no_cache: bool, cpu: &mut f64| {
+        let before = cpu_seconds(server.child.id());
+        let result = lookups(&server.endpoint, &subjects, clients, seconds, no_cache);
+        *cpu += (cpu_seconds(server.child.id()) - before) / (result.0 * seconds as f64);
+        result
+    };
     for round in 0..rounds {
-        let mut lg_round = || {
-            let before = cpu_seconds(lg.child.id());
-            let result = lookups(&lg.endpoint, &subjects, clients, seconds, true);
-            lg_cpu += (cpu_seconds(lg.child.id()) - before) / (result.0 * seconds as f64);
-            result
-        };
-        let mut ox_round = || {
-            let before = cpu_seconds(ox.child.id());
-            let result = lookups(&ox.endpoint, &subjects, clients, seconds, false);
-            ox_cpu += (cpu_seconds(ox.child.id()) - before) / (result.0 * seconds as f64);
-            result
-        };
         let (l, o) = if round % 2 == 0 {
-            let l = lg_round();
-            (l, ox_round())
+            let l = round_of(&lg, true, &mut lg_cpu);
+            (l, round_of(&ox, false, &mut ox_cpu))
         } else {
-            let o = ox_round();
-            (lg_round(), o)
+            let o = round_of(&ox, false, &mut ox_cpu);
+            (round_of(&lg, true, &mut lg_cpu), o)
         };
         ratios.push(l.0 / o.0);
         lg_rps.push(l);
