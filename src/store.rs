@@ -810,7 +810,7 @@ impl GraphStore {
         source: &str,
     ) -> Result<ImportReport> {
         let started = now();
-        let named: BTreeSet<NamedNode> = written_graphs(&update).collect();
+        let mut named: BTreeSet<NamedNode> = written_graphs(&update).collect();
         let mut prepared = SparqlEvaluator::new()
             .without_default_http_service_handler()
             .for_update(update);
@@ -834,11 +834,8 @@ impl GraphStore {
                 message: e.to_string(),
             })?;
         // The graphs the update names, and those it reached through a variable.
-        let changed = self.gate(&transaction)?;
+        named.extend(self.gate(&transaction)?);
         let counts = named
-            .into_iter()
-            .chain(changed)
-            .collect::<BTreeSet<_>>()
             .into_iter()
             .map(|g| {
                 let n = transaction
