@@ -22,6 +22,16 @@ pub enum Error {
         message: String,
     },
 
+    /// Input beyond one of labgraph's bounds (nesting depth, size, entity declarations),
+    /// refused before it is parsed; see `bounds`.
+    #[error("{source_name}{}: {message}", position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+    Limit {
+        source_name: SourceName,
+        /// 1-based line and column.
+        position: Option<(u64, u64)>,
+        message: String,
+    },
+
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -53,6 +63,11 @@ pub enum Error {
     /// A query cancelled before it finished (its time budget ran out).
     #[error("the query was cancelled: it ran out of its time budget")]
     Cancelled,
+
+    /// A panic caught in the query evaluator: a fault of labgraph or of Oxigraph, never of
+    /// the request.
+    #[error("the query evaluator failed: {0}")]
+    Panicked(String),
 
     /// A result larger than the configured cap.
     #[error(

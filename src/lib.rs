@@ -7,6 +7,7 @@
 //! The library holds all the logic; `main.rs` only parses the command line and maps
 //! errors to exit codes, so tests call the library without a process.
 
+pub mod bounds;
 pub mod bundled;
 pub mod cli;
 pub mod commands;

@@ -33,7 +33,9 @@ fn main() {
         Some(LogFormat::Text) => logs.init(),
         None => logs.without_time().init(),
     }
-    if let Err(error) = labgraph::commands::run(cli) {
+    // Commands parse and evaluate queries: on a thread whose stack fits the bounds of
+    // `labgraph::bounds`, like the server's threads.
+    if let Err(error) = labgraph::bounds::on_large_stack(|| labgraph::commands::run(cli)) {
         if error.is_broken_pipe() {
             return;
         }

@@ -156,6 +156,7 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
     } else {
         bytes
     };
+    crate::bounds::scan_rdf(&bytes, source.format.oxigraph(), &source.name)?;
     let parser = RdfParser::from_format(source.format.oxigraph())
         .with_base_iri(base.as_str())
         .map_err(|e| Error::Iri {
@@ -166,7 +167,7 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
     let mut quads = Vec::new();
     let mut graphs = BTreeSet::from([source.graph.clone()]);
     for quad in parser.for_slice(&bytes) {
-        let quad = quad.map_err(|e| match syntax_error(&source.name, e.into()) {
+        let quad = quad.map_err(|e| match with_rdfxml_position(syntax_error(&source.name, e.into()), &bytes, source.format.oxigraph()) {
             // Positions in the JSON-LD made from a record are not the record's.
             Error::Syntax {
                 source_name,
@@ -209,35 +210,55 @@ pub const MAX_IN_MEMORY_BYTES: u64 = 256 << 20;
 fn read(source: &Source) -> Result<Vec<u8>> {
     match &source.input {
         Input::Path(path) => {
-            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            if size > MAX_IN_MEMORY_BYTES {
-                return Err(Error::Usage(format!(
-                    "{}: {:.1} GB is too large to be checked and versioned in memory (at most {} MiB): \
-                     split it, or import it as N-Triples with --no-validate, which streams it \
-                     through the bulk loader into an empty graph / fichier trop gros pour la \
-                     validation en mémoire",
-                    path.display(),
-                    size as f64 / 1e9,
-                    MAX_IN_MEMORY_BYTES >> 20
-                )));
-            }
-            std::fs::read(path).map_err(|e| Error::Io {
+            let io = |e| Error::Io {
                 path: path.clone(),
                 source: e,
-            })
+            };
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_IN_MEMORY_BYTES {
+                return Err(too_large(&path.display().to_string(), Some(size)));
+            }
+            // A device or a pipe (`/dev/zero`, `<(…)`) says it is empty: read one byte
+            // past the bound.
+            let mut bytes = Vec::new();
+            std::fs::File::open(path)
+                .map_err(io)?
+                .take(MAX_IN_MEMORY_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            if bytes.len() as u64 > MAX_IN_MEMORY_BYTES {
+                return Err(too_large(&path.display().to_string(), None));
+            }
+            Ok(bytes)
         }
         Input::Stdin => {
+            // Standard input has no size to look at first: read one byte past the bound.
             let mut bytes = Vec::new();
             std::io::stdin()
+                .take(MAX_IN_MEMORY_BYTES + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| Error::Io {
                     path: PathBuf::from("-"),
                     source: e,
                 })?;
+            if bytes.len() as u64 > MAX_IN_MEMORY_BYTES {
+                return Err(too_large("standard input", None));
+            }
             Ok(bytes)
         }
         Input::Bundled(text) => Ok(text.as_bytes().to_vec()),
     }
+}
+
+fn too_large(name: &str, size: Option<u64>) -> Error {
+    Error::Usage(format!(
+        "{name}: {} too large to be checked and versioned in memory (at most {} MiB): \
+         split it, or import it as an N-Triples file with --no-validate, which streams it \
+         through the bulk loader into an empty graph / fichier trop gros pour la \
+         validation en mémoire",
+        size.map_or("more than that is".to_owned(), |s| format!("{:.1} GB is", s as f64 / 1e9)),
+        MAX_IN_MEMORY_BYTES >> 20
+    ))
 }
 
 /// Turns a parser error into one naming the source and the 1-based line and column.
@@ -253,6 +274,43 @@ pub fn syntax_error(source_name: &str, error: RdfParseError) -> Error {
             source: e,
         },
     }
+}
+
+/// Gives an RDF/XML syntax error the line and column Oxigraph's generic parser leaves
+/// out: the document is parsed again with oxrdfxml's own parser, up to the error, and
+/// the byte where the XML reader stopped is turned into a line and column.
+pub fn with_rdfxml_position(error: Error, bytes: &[u8], format: oxigraph::io::RdfFormat) -> Error {
+    match error {
+        Error::Syntax {
+            source_name,
+            position: None,
+            message,
+        } if format == oxigraph::io::RdfFormat::RdfXml => {
+            let mut parser = oxrdfxml::RdfXmlParser::new().for_slice(bytes);
+            let mut position = None;
+            while let Some(result) = parser.next() {
+                if result.is_err() {
+                    position = Some(line_and_column(bytes, parser.buffer_position() as usize));
+                    break;
+                }
+            }
+            Error::Syntax {
+                source_name,
+                position,
+                message,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub fn line_and_column(bytes: &[u8], offset: usize) -> (u64, u64) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() as u64 + 1;
+    (line, column)
 }
 
 /// Oxttl's messages start with "Parser error at line L column C: "; the position is
