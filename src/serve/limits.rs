@@ -12,12 +12,13 @@
 
 use std::collections::HashMap;
 
-use spargebra::Query;
-use spargebra::algebra::GraphPattern;
+use spargebra::algebra::{Expression, GraphPattern};
+use spargebra::{GraphUpdateOperation, Query, Update};
 use spargebra::term::{TermPattern, TriplePattern, Variable};
 
-/// Refuses a query whose store-free parts can produce more than `max_rows` rows, or
-/// that builds a cartesian product which cannot be cancelled.
+/// Refuses a query whose store-free parts can produce more than `max_rows` rows (or
+/// compute expressions over more than twice that many), or that builds a cartesian
+/// product which cannot be cancelled.
 pub fn check(query: &Query, max_rows: u128) -> Result<(), String> {
     let pattern = match query {
         Query::Select { pattern, .. }
@@ -25,22 +26,48 @@ pub fn check(query: &Query, max_rows: u128) -> Result<(), String> {
         | Query::Describe { pattern, .. }
         | Query::Ask { pattern, .. } => pattern,
     };
-    let mut worst = 0;
-    walk(pattern, &mut worst);
-    if worst > max_rows {
-        return Err(format!(
-            "its inline data (VALUES, empty groups) combine into about {worst} rows before any data is read; the limit is {max_rows}"
-        ));
-    }
-    products(pattern)
+    check_pattern(pattern, max_rows, false)
 }
 
-/// Finds, at every level, the groups joined with no variable in common.
-fn products(pattern: &GraphPattern) -> Result<(), String> {
+/// [`check`] for the `WHERE` clauses of an update, whose solutions are all gathered
+/// before anything is written (as under `ORDER BY`).
+pub fn check_update(update: &Update, max_rows: u128) -> Result<(), String> {
+    for operation in &update.operations {
+        if let GraphUpdateOperation::DeleteInsert { pattern, .. } = operation {
+            check_pattern(pattern, max_rows, true)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_pattern(pattern: &GraphPattern, max_rows: u128, gathered: bool) -> Result<(), String> {
+    let mut worst = Worst::default();
+    walk(pattern, &mut worst);
+    if worst.rows > max_rows {
+        return Err(format!(
+            "its inline data (VALUES, empty groups) combine into about {} rows before any data is read; the limit is {max_rows}",
+            worst.rows
+        ));
+    }
+    let max_work = max_rows.saturating_mul(2);
+    if worst.work > max_work {
+        return Err(format!(
+            "it computes expressions about {} times over its inline data (VALUES, empty groups) before any data is read; the limit is {max_work}",
+            worst.work
+        ));
+    }
+    products(pattern, gathered)
+}
+
+/// Finds, at every level, the groups joined with no variable in common. `gathered` says
+/// that an operator above gathers every solution before it gives the first one (`ORDER
+/// BY`, `GROUP BY`, `DISTINCT`, an update's `WHERE`): Oxigraph's sort cannot be
+/// cancelled, so even a product of two unselective groups is too much there.
+fn products(pattern: &GraphPattern, gathered: bool) -> Result<(), String> {
     match pattern {
         GraphPattern::Join { .. } | GraphPattern::Bgp { .. } | GraphPattern::LeftJoin { .. } => {
             let mut factors = Vec::new();
-            flatten(pattern, &mut factors)?;
+            flatten(pattern, &mut factors, gathered)?;
             let components = connect(&factors);
             let unselective = components.iter().filter(|c| !c.selective).count();
             if components.len() >= 3 && unselective >= 2 {
@@ -49,15 +76,24 @@ fn products(pattern: &GraphPattern) -> Result<(), String> {
                     components.len()
                 ));
             }
+            if gathered && components.len() >= 2 && unselective >= 2 {
+                return Err(format!(
+                    "it sorts, groups or deduplicates the cartesian product of {unselective} groups of patterns that share no variable and have no constant subject or object; link the groups by a variable or make them more selective"
+                ));
+            }
             Ok(())
         }
         GraphPattern::Lateral { left, right }
         | GraphPattern::Union { left, right }
         | GraphPattern::Minus { left, right } => {
-            products(left)?;
-            products(right)
+            products(left, gathered)?;
+            products(right, gathered)
         }
-        other => inner(other).map_or(Ok(()), products),
+        GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Group { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner } => products(inner, true),
+        other => inner(other).map_or(Ok(()), |inner| products(inner, gathered)),
     }
 }
 
@@ -96,11 +132,15 @@ struct Factor {
 /// OPTIONAL (a left join that shares no variable is a product too), and each other
 /// pattern as a whole (checked on its own; a subquery, a UNION… is as selective as what
 /// it contains).
-fn flatten(pattern: &GraphPattern, factors: &mut Vec<Factor>) -> Result<(), String> {
+fn flatten(
+    pattern: &GraphPattern,
+    factors: &mut Vec<Factor>,
+    gathered: bool,
+) -> Result<(), String> {
     match pattern {
         GraphPattern::Join { left, right } => {
-            flatten(left, factors)?;
-            flatten(right, factors)
+            flatten(left, factors, gathered)?;
+            flatten(right, factors, gathered)
         }
         GraphPattern::Bgp { patterns } => {
             factors.extend(patterns.iter().map(triple_factor));
@@ -112,8 +152,8 @@ fn flatten(pattern: &GraphPattern, factors: &mut Vec<Factor>) -> Result<(), Stri
             expression,
         } => {
             let first = factors.len();
-            flatten(left, factors)?;
-            products(right)?;
+            flatten(left, factors, gathered)?;
+            products(right, gathered)?;
             let mut variables = Vec::new();
             right.on_in_scope_variable(|v| variables.push(v.clone()));
             // The OPTIONAL's own FILTER may link it to the left side: assume it does.
@@ -131,7 +171,7 @@ fn flatten(pattern: &GraphPattern, factors: &mut Vec<Factor>) -> Result<(), Stri
             Ok(())
         }
         other => {
-            products(other)?;
+            products(other, gathered)?;
             let mut variables = Vec::new();
             other.on_in_scope_variable(|v| variables.push(v.clone()));
             factors.push(Factor {
@@ -229,9 +269,97 @@ fn connect(factors: &[Factor]) -> Vec<Factor> {
     groups.into_values().collect()
 }
 
-/// The rows a pattern can produce if it never reads the store (`None` if it does), and
-/// the largest such bound seen anywhere below it.
-fn walk(pattern: &GraphPattern, worst: &mut u128) -> Option<u128> {
+/// The largest bounds seen on store-free parts of a pattern.
+#[derive(Default)]
+struct Worst {
+    /// Rows one store-free pattern can produce.
+    rows: u128,
+    /// Operators and function calls evaluated over those rows.
+    work: u128,
+}
+
+/// Operators and function calls in an expression (a `1 + 1` counts one).
+fn cost(expression: &Expression) -> u128 {
+    let mut calls = 0u128;
+    let mut stack = vec![expression];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expression::NamedNode(_)
+            | Expression::Literal(_)
+            | Expression::Variable(_)
+            | Expression::Bound(_) => {}
+            Expression::Exists(_) => calls += 1,
+            Expression::Or(a, b)
+            | Expression::And(a, b)
+            | Expression::Equal(a, b)
+            | Expression::SameTerm(a, b)
+            | Expression::Greater(a, b)
+            | Expression::GreaterOrEqual(a, b)
+            | Expression::Less(a, b)
+            | Expression::LessOrEqual(a, b)
+            | Expression::Add(a, b)
+            | Expression::Subtract(a, b)
+            | Expression::Multiply(a, b)
+            | Expression::Divide(a, b) => {
+                calls += 1;
+                stack.extend([&**a, &**b]);
+            }
+            Expression::In(a, items) => {
+                calls += 1;
+                stack.push(a);
+                stack.extend(items);
+            }
+            Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
+                calls += 1;
+                stack.push(a);
+            }
+            Expression::If(a, b, c) => {
+                calls += 1;
+                stack.extend([&**a, &**b, &**c]);
+            }
+            Expression::Coalesce(items) | Expression::FunctionCall(_, items) => {
+                calls += 1;
+                stack.extend(items);
+            }
+        }
+    }
+    calls
+}
+
+/// The rows a pattern can produce if it never reads the store (`None` if it does); the
+/// largest such bound seen anywhere below it, and the work of the expressions computed
+/// over them, go to `worst`.
+fn walk(pattern: &GraphPattern, worst: &mut Worst) -> Option<u128> {
+    let rows = walk_rows(pattern, worst);
+    let expressions: u128 = match pattern {
+        GraphPattern::Filter { expr, .. } | GraphPattern::Extend { expression: expr, .. } => {
+            cost(expr)
+        }
+        GraphPattern::OrderBy { expression, .. } => expression
+            .iter()
+            .map(|o| match o {
+                spargebra::algebra::OrderExpression::Asc(e)
+                | spargebra::algebra::OrderExpression::Desc(e) => cost(e),
+            })
+            .sum(),
+        GraphPattern::Group { aggregates, .. } => aggregates
+            .iter()
+            .map(|(_, a)| match a {
+                spargebra::algebra::AggregateExpression::FunctionCall { expr, .. } => 1 + cost(expr),
+                spargebra::algebra::AggregateExpression::CountSolutions { .. } => 1,
+            })
+            .sum(),
+        _ => 0,
+    };
+    if let Some(rows) = rows {
+        worst.work = worst
+            .work
+            .max(rows.saturating_mul(expressions.saturating_add(1)));
+    }
+    rows
+}
+
+fn walk_rows(pattern: &GraphPattern, worst: &mut Worst) -> Option<u128> {
     let rows = match pattern {
         GraphPattern::Bgp { patterns } => patterns.is_empty().then_some(1),
         GraphPattern::Path { .. } | GraphPattern::Service { .. } => None,
@@ -260,7 +388,7 @@ fn walk(pattern: &GraphPattern, worst: &mut u128) -> Option<u128> {
         other => inner(other).and_then(|inner| walk(inner, worst)),
     };
     if let Some(rows) = rows {
-        *worst = (*worst).max(rows);
+        worst.rows = worst.rows.max(rows);
     }
     rows
 }
@@ -307,6 +435,23 @@ mod tests {
     }
 
     #[test]
+    fn expressions_over_inline_data_are_bounded() {
+        let values = |v: &str| {
+            format!(
+                "VALUES ?{v} {{ {} }}",
+                (0..999).map(|i| i.to_string()).collect::<Vec<_>>().join(" ")
+            )
+        };
+        let (a, b) = (values("a"), values("b"));
+        // 998,001 rows: under the bound on rows, but hashed thrice each: refused.
+        let hashed = format!(
+            "SELECT ?h WHERE {{ {a} {b} BIND(SHA512(SHA512(SHA512(STR(?a)))) AS ?h) }} ORDER BY ?h"
+        );
+        assert!(bound(&hashed).unwrap_err().contains("expressions"));
+        assert!(bound(&format!("SELECT * {{ {a} {b} }}")).is_ok());
+    }
+
+    #[test]
     fn uncancellable_products_are_refused() {
         // Three unrelated unselective groups: refused, in a BGP or across groups.
         assert!(bound("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }").is_err());
@@ -316,6 +461,12 @@ mod tests {
         );
         // Two groups, or selective ones, or linked ones: allowed.
         assert!(bound("SELECT * { ?a ?b ?c . ?d ?e ?f }").is_ok());
+        // …but not two unselective ones sorted, grouped or deduplicated: the sort gathers
+        // the whole product and cannot be cancelled.
+        assert!(bound("SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1").is_err());
+        assert!(bound("SELECT DISTINCT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f }").is_err());
+        assert!(bound("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }").is_err());
+        assert!(bound("SELECT * WHERE { ?a ?b ?c . ?d a <urn:x> } ORDER BY ?c").is_ok());
         assert!(bound("SELECT * { ?a a <urn:x> . ?d a <urn:y> . ?g ?h ?i }").is_ok());
         assert!(bound("SELECT * { ?a ?b ?c . ?c ?e ?f . ?f ?h ?a }").is_ok());
         assert!(

@@ -121,6 +121,24 @@ pub async fn post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(negotiate::content_essence);
+    // SPARQL texts are UTF-8 (SPARQL 1.1 Protocol 2.1.2 and 2.2.2); a body declared in
+    // another charset is refused rather than misread.
+    if let Some(charset) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(';')
+                .skip(1)
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_ascii_lowercase())
+        })
+        .filter(|c| c != "utf-8" && c != "utf8")
+    {
+        return Err(ApiError::unsupported_media_type(format!(
+            "the body is declared in '{charset}': SPARQL requests are sent in UTF-8"
+        )));
+    }
     let body = read_body(body, state.options.max_query_bytes).await?;
     let text = |body: Bytes| {
         String::from_utf8(body.to_vec())
@@ -343,7 +361,9 @@ async fn evaluate(
     let task = tokio::task::spawn_blocking(move || {
         // The permit is held until the evaluation really ends.
         let _permit = permit;
-        run(&store, prepared, bindings, dataset, repr, cap, &token)
+        crate::bounds::on_large_stack(|| {
+            run(&store, prepared, bindings, dataset, repr, cap, &token)
+        })
     });
     // A client that goes away drops this future: the query stops too.
     let _abandoned = CancelOnDrop(cancel.clone());
@@ -399,7 +419,41 @@ fn run(
         dataset,
         cancel: Some(token.clone()),
     };
-    let results = store.evaluate_with(prepared, bindings, &controls)?;
+    // A panic in the evaluator (Oxigraph's sort panics on some cancelled queries) is
+    // caught here: the client gets an answer, and the metrics count it.
+    let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write_results(store, prepared, bindings, &controls, repr, cap)
+    }));
+    let body = match evaluated {
+        Ok(body) => body,
+        Err(_) if token.is_cancelled() => return Err(Error::Cancelled),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            return Err(Error::Panicked(message));
+        }
+    };
+    // A query whose budget ran out never answers, even if its last rows came in
+    // meanwhile: whatever produced them, a cancelled evaluation is not trusted.
+    if token.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    Ok(Bytes::from(body?))
+}
+
+/// Evaluates a query and serialises all its results.
+fn write_results(
+    store: &GraphStore,
+    prepared: Prepared,
+    bindings: Vec<(Variable, Term)>,
+    controls: &Controls,
+    repr: Repr,
+    cap: usize,
+) -> crate::Result<Vec<u8>> {
+    let results = store.evaluate_with(prepared, bindings, controls)?;
     let mut body = Vec::new();
     const TARGET: &str = "the response";
     match (results, repr) {
@@ -418,12 +472,7 @@ fn run(
             ));
         }
     }
-    // A query whose budget ran out never answers, even if its last rows came in
-    // meanwhile: whatever produced them, a cancelled evaluation is not trusted.
-    if token.is_cancelled() {
-        return Err(Error::Cancelled);
-    }
-    Ok(Bytes::from(body))
+    Ok(body)
 }
 
 /// Counts a query's outcome.
@@ -454,6 +503,15 @@ async fn update_response(
 ) -> Result<Response, ApiError> {
     auth::authorize(state, headers)?;
     let update = state.store.prepare_update(&text)?;
+    if let Err(reason) = super::limits::check_update(&update, state.options.max_inline_rows) {
+        state.metrics.query(Outcome::Refused);
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mise à jour trop coûteuse",
+            "update too expensive",
+            format!("the update is refused: {reason}"),
+        ));
+    }
     let dataset = dataset(state, params, "using-graph-uri", "using-named-graph-uri")?;
     if dataset.is_some()
         && update.operations.iter().any(|op| {
@@ -469,10 +527,35 @@ async fn update_response(
     }
     let _writing = state.writer.lock().await;
     let store = Arc::clone(&state.store);
-    let report = tokio::task::spawn_blocking(move || {
-        store.update(update, dataset.as_ref(), "SPARQL 1.1 Update (HTTP)")
-    })
-    .await??;
+    // An update has the time budget of a query: past it, its evaluation is cancelled and
+    // nothing is written (503). The lock is held until the evaluation has really ended.
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        crate::bounds::on_large_stack(|| {
+            store.update(
+                update,
+                dataset.as_ref(),
+                "SPARQL 1.1 Update (HTTP)",
+                Some(token),
+            )
+        })
+    });
+    tokio::pin!(task);
+    let report = tokio::select! {
+        done = &mut task => done,
+        () = tokio::time::sleep(state.options.timeout) => {
+            cancel.cancel();
+            task.await
+        }
+    }?;
+    let report = match report {
+        Err(Error::Cancelled) => {
+            state.metrics.query(Outcome::Cancelled);
+            return Err(Error::Cancelled.into());
+        }
+        other => other?,
+    };
     state.written();
     state.metrics.write();
     if let Some(activity) = &report.activity {
@@ -653,11 +736,65 @@ pub(super) fn accept(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
 }
 
-/// Reads a request body of at most `limit` bytes (413 beyond).
+/// How long a client may send nothing while its request body is expected.
+pub(super) const BODY_IDLE: Duration = Duration::from_secs(10);
+/// After this long, a body must have come at [`BODY_MIN_RATE`] on average.
+const BODY_GRACE: Duration = Duration::from_secs(10);
+/// The slowest average a request body may come at, past [`BODY_GRACE`]: 16 KiB/s.
+const BODY_MIN_RATE: f64 = 16.0 * 1024.0;
+
+/// Reads a request body of at most `limit` bytes: 413 beyond (at once when its declared
+/// length says so), 408 when the client sends nothing for [`BODY_IDLE`] or sends slower
+/// than [`BODY_MIN_RATE`] on average past [`BODY_GRACE`]: a slow client cannot hold a
+/// connection, nor the memory of a large upload, for long.
 pub(super) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::too_large(limit))
+    read_body_within(body, limit, BODY_IDLE).await
+}
+
+pub(super) async fn read_body_within(
+    mut body: Body,
+    limit: usize,
+    idle: Duration,
+) -> Result<Bytes, ApiError> {
+    use axum::body::HttpBody as _;
+    if body.size_hint().lower() > limit as u64 {
+        return Err(ApiError::too_large(limit));
+    }
+    let started = std::time::Instant::now();
+    let mut bytes = Vec::new();
+    loop {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
+        let frame = match tokio::time::timeout(idle, frame).await {
+            Err(_) => return Err(ApiError::timeout(format!(
+                "nothing came for {} s while the request body was expected ({} bytes received)",
+                idle.as_secs(),
+                bytes.len()
+            ))),
+            Ok(None) => break,
+            Ok(Some(Err(error))) => {
+                return Err(ApiError::bad_request(format!(
+                    "the request body could not be read: {error}"
+                )));
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > limit {
+                return Err(ApiError::too_large(limit));
+            }
+            bytes.extend_from_slice(&data);
+        }
+        let elapsed = started.elapsed();
+        if elapsed > BODY_GRACE && (bytes.len() as f64) < BODY_MIN_RATE * elapsed.as_secs_f64() {
+            return Err(ApiError::timeout(format!(
+                "the request body comes too slowly ({} bytes in {} s; at least {} KiB/s on average)",
+                bytes.len(),
+                elapsed.as_secs(),
+                BODY_MIN_RATE as u64 / 1024
+            )));
+        }
+    }
+    Ok(Bytes::from(bytes))
 }
 
 fn ok(body: Bytes, content_type: &'static str, etag: &str, cache: &'static str) -> Response {
