@@ -155,6 +155,7 @@ impl GraphStore {
             path: settings.store_path.clone(),
             message: explain_open_error(&e.to_string()),
         })?;
+        remove_unfinished_bulk_files(&settings.store_path);
         Self::with_store(store, settings.store_path.clone(), settings.base.clone())
     }
 
@@ -255,6 +256,20 @@ impl GraphStore {
         Kept::for_store(&self.location)
     }
 
+    /// Refuses sources that would write the provenance graph, which labgraph alone writes,
+    /// whatever names it: `--graph`, or a TriG, N-Quads or JSON-LD file with a graph of
+    /// that name.
+    pub fn refuse_protected(&self, parsed: &[Parsed]) -> Result<()> {
+        let imports = self.imports_graph();
+        match parsed.iter().find(|p| p.graphs.contains(&imports)) {
+            Some(source) => Err(Error::Protected(format!(
+                "{imports} (named by {})",
+                source.source.name
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Replaces every graph the sources write with their content, and records the import
     /// with a version per graph, in one transaction: on any error nothing is written. A
     /// graph whose content would not change is left alone, and so is its record.
@@ -263,6 +278,7 @@ impl GraphStore {
         parsed: Vec<Parsed>,
         options: ImportOptions,
     ) -> Result<ImportReport> {
+        self.refuse_protected(&parsed)?;
         let started = now();
         let planned = self.plan_versions(&parsed)?;
         let (changed, unchanged): (Vec<Planned>, Vec<Planned>) = planned
@@ -481,6 +497,9 @@ impl GraphStore {
         let started = now();
         let started_at = std::time::Instant::now();
         for source in sources {
+            if source.graph == self.imports_graph() {
+                return Err(protected_graph(&source.graph));
+            }
             if !source.format.is_line_based() || !self.graph_is_empty(&source.graph)? {
                 return Err(Error::Usage(format!(
                     "the bulk path takes N-Triples or N-Quads into empty graphs only, and {} is not empty",
@@ -576,20 +595,17 @@ impl GraphStore {
             }
         }
         tracing::info!("bulk load: parsed and sorted in {:?}", started_at.elapsed());
-        loader.commit().map_err(|e| self.storage(e))?;
-        tracing::info!("bulk load: committed at {:?}", started_at.elapsed());
+        // The provenance goes through the same loader, so that the data and its record
+        // are ingested in one step: a crash leaves both or neither. The graphs are new, so
+        // their records only add quads.
         let (activity, provenance) =
             self.provenance(&started, &counts, &versions, |_| Ok::<_, Error>(Vec::new()))?;
-        let mut transaction = self
-            .store
-            .start_transaction()
+        loader
+            .load_quads(provenance.into_iter().flat_map(|(_, new)| new))
             .map_err(|e| self.storage(e))?;
-        for (_, new) in provenance {
-            transaction.extend(&new);
-        }
-        transaction.commit().map_err(|e| self.storage(e))?;
+        loader.commit().map_err(|e| self.storage(e))?;
         tracing::info!(
-            "bulk load: counted and recorded at {:?}",
+            "bulk load: committed with its record at {:?}",
             started_at.elapsed()
         );
         Ok(ImportReport {
@@ -629,18 +645,24 @@ impl GraphStore {
 
     /// Parses a SPARQL query for this store: the project's prefixes are predeclared and
     /// relative IRIs resolve against the base IRI.
+    ///
+    /// The text is first scanned for the bounds of [`crate::bounds`], and the parsed
+    /// algebra checked for its depth, so that nothing it asks for overflows a stack.
     pub fn prepare(&self, query: &str) -> Result<Prepared> {
-        self.parser()?
-            .parse_query(query)
-            .map(Prepared)
-            .map_err(|e| Error::Query {
-                context: "the query does not parse".into(),
-                message: e.to_string(),
-            })
-    }
-
-    fn parser(&self) -> Result<SparqlParser> {
-        Ok(self.parser.clone())
+        crate::bounds::scan_sparql(query, "the query")?;
+        let query = crate::bounds::on_large_stack(|| {
+            let query = self
+                .parser
+                .clone()
+                .parse_query(query)
+                .map_err(|e| Error::Query {
+                    context: "the query does not parse".into(),
+                    message: e.to_string(),
+                })?;
+            crate::bounds::check_query(&query)?;
+            Ok::<_, Error>(query)
+        })?;
+        Ok(Prepared(query))
     }
 
     /// Evaluates a query prepared by [`GraphStore::prepare`]. `SERVICE` is refused, and the
@@ -761,13 +783,19 @@ impl GraphStore {
     /// Parses a SPARQL update with the project's prefixes and base IRI. `LOAD` is refused:
     /// the server never fetches remote documents.
     pub fn prepare_update(&self, text: &str) -> Result<Update> {
-        let update = self
-            .parser()?
-            .parse_update(text)
-            .map_err(|e| Error::Query {
-                context: "the update does not parse".into(),
-                message: e.to_string(),
-            })?;
+        crate::bounds::scan_sparql(text, "the update")?;
+        let update = crate::bounds::on_large_stack(|| {
+            let update = self
+                .parser
+                .clone()
+                .parse_update(text)
+                .map_err(|e| Error::Query {
+                    context: "the update does not parse".into(),
+                    message: e.to_string(),
+                })?;
+            crate::bounds::check_update(&update)?;
+            Ok::<_, Error>(update)
+        })?;
         if update
             .operations
             .iter()
@@ -781,39 +809,29 @@ impl GraphStore {
         if let Some(graph) = written_graphs(&update).find(|g| *g == self.imports_graph()) {
             return Err(protected_graph(&graph));
         }
-        // CLEAR or DROP of ALL or NAMED graphs would take the provenance graph with them.
-        if update.operations.iter().any(|op| {
-            matches!(
-                op,
-                GraphUpdateOperation::Clear { graph, .. } | GraphUpdateOperation::Drop { graph, .. }
-                    if matches!(
-                        graph,
-                        spargebra::algebra::GraphTarget::AllGraphs
-                            | spargebra::algebra::GraphTarget::NamedGraphs
-                    )
-            )
-        }) {
-            return Err(Error::Protected(format!(
-                "{} (CLEAR and DROP of ALL or NAMED would erase it: name the graphs to clear)",
-                self.imports_graph()
-            )));
-        }
         Ok(update)
     }
 
     /// Runs a SPARQL update and records it in the provenance graph, in one transaction.
     /// `dataset` is the protocol's `using-graph-uri` / `using-named-graph-uri`.
+    ///
+    /// `cancel` stops the update's evaluation (its time budget); a cancelled update writes
+    /// nothing.
     pub fn update(
         &self,
         update: Update,
         dataset: Option<&DatasetSpec>,
         source: &str,
+        cancel: Option<CancellationToken>,
     ) -> Result<ImportReport> {
         let started = now();
+        let update = self.expand_graph_targets(update)?;
         let mut named: BTreeSet<NamedNode> = written_graphs(&update).collect();
-        let mut prepared = SparqlEvaluator::new()
-            .without_default_http_service_handler()
-            .for_update(update);
+        let mut evaluator = SparqlEvaluator::new().without_default_http_service_handler();
+        if let Some(token) = &cancel {
+            evaluator = evaluator.with_cancellation_token(token.clone());
+        }
+        let mut prepared = evaluator.for_update(update);
         if let Some(spec) = dataset {
             for using in prepared.using_datasets_mut() {
                 using.set_default_graph(spec.default.iter().cloned().map(Into::into).collect());
@@ -829,10 +847,20 @@ impl GraphStore {
         prepared
             .on_transaction(&mut transaction)
             .execute()
-            .map_err(|e| Error::Query {
-                context: "the update failed".into(),
-                message: e.to_string(),
+            .map_err(|e| {
+                // Oxigraph reports a cancelled update as an unexpected error.
+                if cancel.as_ref().is_some_and(CancellationToken::is_cancelled) {
+                    Error::Cancelled
+                } else {
+                    Error::Query {
+                        context: "the update failed".into(),
+                        message: e.to_string(),
+                    }
+                }
             })?;
+        if cancel.as_ref().is_some_and(CancellationToken::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
         // The graphs the update names, and those it reached through a variable.
         named.extend(self.gate(&transaction)?);
         let counts = named
@@ -847,6 +875,65 @@ impl GraphStore {
         let report = self.record(&mut transaction, &started, counts, &[])?;
         transaction.commit().map_err(|e| self.storage(e))?;
         Ok(report)
+    }
+
+    /// `CLEAR`/`DROP` of `ALL` or `NAMED` act on every graph of the user's dataset: the
+    /// default graph (for `ALL`) and every named graph but the provenance graph, which
+    /// labgraph keeps outside that dataset (as Virtuoso keeps its system graphs). The
+    /// targets are expanded into those graphs by name, under the writer's lock, so each
+    /// dropped graph is then recorded like any other write.
+    fn expand_graph_targets(&self, mut update: Update) -> Result<Update> {
+        use spargebra::algebra::GraphTarget;
+        let expands = |op: &GraphUpdateOperation| {
+            matches!(
+                op,
+                GraphUpdateOperation::Clear { graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs, .. }
+                    | GraphUpdateOperation::Drop { graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs, .. }
+            )
+        };
+        if !update.operations.iter().any(expands) {
+            return Ok(update);
+        }
+        let imports = self.imports_graph();
+        let mut graphs = Vec::new();
+        for graph in self.store.named_graphs() {
+            match graph.map_err(|e| self.storage(e))? {
+                NamedOrBlankNode::NamedNode(g) if g != imports => graphs.push(g),
+                _ => {}
+            }
+        }
+        let mut operations = Vec::with_capacity(update.operations.len());
+        for op in update.operations {
+            let (drop, silent, all) = match &op {
+                GraphUpdateOperation::Clear { graph, silent } => {
+                    (false, *silent, matches!(graph, GraphTarget::AllGraphs))
+                }
+                GraphUpdateOperation::Drop { graph, silent } => {
+                    (true, *silent, matches!(graph, GraphTarget::AllGraphs))
+                }
+                _ => {
+                    operations.push(op);
+                    continue;
+                }
+            };
+            if !expands(&op) {
+                operations.push(op);
+                continue;
+            }
+            let targets = all
+                .then_some(GraphTarget::DefaultGraph)
+                .into_iter()
+                .chain(graphs.iter().cloned().map(GraphTarget::NamedNode));
+            for graph in targets {
+                operations.push(if drop {
+                    GraphUpdateOperation::Drop { silent, graph }
+                } else {
+                    GraphUpdateOperation::Clear { silent, graph }
+                });
+            }
+        }
+        update.operations = operations;
+        Ok(update)
     }
 
     /// Whether the store has this graph: the default graph always exists; a named graph
@@ -1559,6 +1646,26 @@ fn now() -> Literal {
 }
 
 /// RocksDB's lock error is cryptic; say what it means.
+/// Removes the files of bulk loads that never committed (the process died while it
+/// sorted them): Oxigraph names them `bulk-<random>.sst` in the store's folder and removes
+/// them once ingested, or when a load fails cleanly. With the store open, this process
+/// holds RocksDB's lock, so no other load is writing them.
+fn remove_unfinished_bulk_files(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("bulk-") && name.ends_with(".sst") {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!("removed {name}, left by an unfinished bulk load"),
+                Err(error) => tracing::warn!("could not remove {name}: {error}"),
+            }
+        }
+    }
+}
+
 fn explain_open_error(message: &str) -> String {
     if message.contains("lock") {
         format!("cannot open it: another labgraph process is using it ({message})")

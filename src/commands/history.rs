@@ -21,7 +21,7 @@ pub fn run(store: &GraphStore, args: &HistoryArgs) -> Result<()> {
         "source",
         "triplets / triples",
         "validé / validated",
-        "empreinte / hash (RDFC-1.0)",
+        "empreinte / hash (RDFC-1.0 ; nc- : non canonique / not canonical)",
         "fichier / file (SHA-256)",
         "version",
     ]);

@@ -46,6 +46,7 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
         return super::print(&summary(store, &report?, started.elapsed().as_secs_f64()));
     }
     let mut parsed = import::parse_all(sources, store.base())?;
+    store.refuse_protected(&parsed)?;
     // People and institutions given without an IRI: matched with the store's, or created.
     let reconciled = import::reconcile::reconcile(store, &mut parsed)?;
     let report = if args.no_validate {
