@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::RdfParser;
@@ -21,6 +21,27 @@ enum Target {
     Graph(GraphName),
     /// `GET /store` with no target: the whole dataset.
     Dataset,
+}
+
+/// `/id/{path}`: direct graph identification (GSP §4.1). The graph whose IRI is the base
+/// IRI followed by `path` is read and written at its own URL, as it is at
+/// `/store?graph=IRI`.
+pub async fn direct(
+    State(state): State<Shared>,
+    Path(path): Path<String>,
+    method: Method,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(raw.unwrap_or_default().as_bytes());
+    if params.has("graph") || params.has("default") {
+        return Err(ApiError::bad_request(
+            "a graph's own URL names it already: ?graph and ?default belong to /store",
+        ));
+    }
+    let graph = state.store.base().resolve(&path)?;
+    dispatch(&state, Target::Graph(graph.into()), method, &params, &headers, body).await
 }
 
 pub async fn handle(
@@ -48,14 +69,25 @@ pub async fn handle(
             ));
         }
     };
+    dispatch(&state, target, method, &params, &headers, body).await
+}
+
+async fn dispatch(
+    state: &Shared,
+    target: Target,
+    method: Method,
+    params: &Params,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     match method {
-        Method::GET | Method::HEAD => read(&state, target, &params, &headers, method).await,
+        Method::GET | Method::HEAD => read(state, target, params, headers, method).await,
         Method::PUT | Method::POST | Method::DELETE => {
-            auth::authorize(&state, &headers)?;
+            auth::authorize(state, headers)?;
             let Target::Graph(graph) = target else {
                 unreachable!("writes always name a graph")
             };
-            write(&state, graph, &headers, body, method).await
+            write(state, graph, headers, body, method).await
         }
         _ => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -172,13 +204,34 @@ async fn write(
     body: Body,
     method: Method,
 ) -> Result<Response, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let triples = if method == Method::DELETE {
         Vec::new()
+    } else if method == Method::POST
+        && negotiate::content_essence(content_type) == "multipart/form-data"
+    {
+        let bytes = read_body(body, state.options.max_upload_bytes).await?;
+        let parts = multipart(content_type, bytes).await?;
+        let base = state.store.base().as_str().to_owned();
+        tokio::task::spawn_blocking(move || -> crate::Result<Vec<Triple>> {
+            let mut triples = Vec::new();
+            for (name, format, bytes) in parts {
+                triples.extend(parse(&bytes, format, &base).map_err(|e| match e {
+                    Error::Syntax { message, position, .. } => Error::Syntax {
+                        source_name: format!("the part '{name}' of the request body"),
+                        position,
+                        message,
+                    },
+                    other => other,
+                })?);
+            }
+            Ok(triples)
+        })
+        .await??
     } else {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
         let format = negotiate::rdf_content_type(content_type).ok_or_else(|| {
             ApiError::unsupported_media_type(format!(
                 "'{content_type}': send a graph as text/turtle, application/n-triples, application/rdf+xml or application/ld+json"
@@ -229,6 +282,60 @@ async fn write(
     .into_response())
 }
 
+/// The RDF documents of a `multipart/form-data` body (GSP §5.5): each part's name, RDF
+/// format (from its own `Content-Type`, else its file name's extension) and bytes.
+async fn multipart(
+    content_type: &str,
+    body: axum::body::Bytes,
+) -> Result<Vec<(String, oxigraph::io::RdfFormat, axum::body::Bytes)>, ApiError> {
+    use axum::extract::FromRequest as _;
+    let request = axum::http::Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut form = axum::extract::Multipart::from_request(request, &())
+        .await
+        .map_err(|e| ApiError::bad_request(format!("the multipart body is malformed: {e}")))?;
+    let mut parts = Vec::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("the multipart body is malformed: {e}")))?
+    {
+        let name = field
+            .file_name()
+            .or(field.name())
+            .unwrap_or("unnamed")
+            .to_owned();
+        let format = field
+            .content_type()
+            .and_then(negotiate::rdf_content_type)
+            .or_else(|| {
+                field
+                    .file_name()
+                    .and_then(|f| crate::format::rdf_for(std::path::Path::new(f), None).ok())
+                    .and_then(|f| {
+                        (!matches!(f, crate::format::Rdf::Record | crate::format::Rdf::ActionsCsv))
+                            .then(|| f.oxigraph())
+                    })
+            })
+            .ok_or_else(|| {
+                ApiError::unsupported_media_type(format!(
+                    "the part '{name}' is not RDF: give it a Content-Type such as text/turtle, or a file name ending in .ttl, .nt, .rdf or .jsonld"
+                ))
+            })?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::bad_request(format!("the part '{name}' could not be read: {e}")))?;
+        parts.push((name, format, bytes));
+    }
+    if parts.is_empty() {
+        return Err(ApiError::bad_request("the multipart body holds no part"));
+    }
+    Ok(parts)
+}
+
 /// A fresh graph IRI for a POST to the graph store: `<base>graph/upload-<time>-<random>`.
 fn new_graph(state: &AppState) -> NamedNode {
     use std::hash::{BuildHasher, Hasher};
@@ -247,6 +354,7 @@ fn new_graph(state: &AppState) -> NamedNode {
 
 /// Parses an uploaded graph; a syntax error names its line and column.
 fn parse(bytes: &[u8], format: oxigraph::io::RdfFormat, base: &str) -> crate::Result<Vec<Triple>> {
+    crate::bounds::scan_rdf(bytes, format, "the request body")?;
     let parser = RdfParser::from_format(format)
         .with_base_iri(base)
         .map_err(|e| Error::Iri {
@@ -256,8 +364,13 @@ fn parse(bytes: &[u8], format: oxigraph::io::RdfFormat, base: &str) -> crate::Re
     parser
         .for_slice(bytes)
         .map(|quad| {
-            let quad =
-                quad.map_err(|e| crate::import::syntax_error("the request body", e.into()))?;
+            let quad = quad.map_err(|e| {
+                crate::import::with_rdfxml_position(
+                    crate::import::syntax_error("the request body", e.into()),
+                    bytes,
+                    format,
+                )
+            })?;
             if !quad.graph_name.is_default_graph() {
                 return Err(Error::Usage(
                     "the body holds named graphs; the Graph Store Protocol sends one graph".into(),

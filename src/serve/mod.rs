@@ -34,6 +34,7 @@ use axum::routing::get;
 use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::{Error, Result};
 use crate::store::GraphStore;
@@ -176,6 +177,15 @@ fn router(state: Shared) -> Router {
                 .delete(gsp::handle)
                 .head(gsp::handle),
         )
+        // Direct graph identification: a graph at its own URL (`<base>path`).
+        .route(
+            "/id/{*path}",
+            get(gsp::direct)
+                .put(gsp::direct)
+                .post(gsp::direct)
+                .delete(gsp::direct)
+                .head(gsp::direct),
+        )
         .route("/queries", get(sparql::list_named))
         .route("/queries/{name}", get(sparql::named))
         .route("/assets/{file}", get(page::asset))
@@ -183,6 +193,21 @@ fn router(state: Shared) -> Router {
         .route("/metrics", get(metrics::render))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
+        // On every response: no content sniffing, no referrer sent on, and, unless the
+        // response is a page with its own policy, a policy that allows nothing (a result
+        // opened in a browser runs no script and cannot be framed).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(cors)
         .with_state(state)
@@ -250,10 +275,11 @@ async fn shutdown_signal() {
 }
 
 /// The routes, as metrics and logs name them.
-const ROUTES: [&str; 8] = [
+const ROUTES: [&str; 9] = [
     "/",
     "/sparql",
     "/store",
+    "/id/{*path}",
     "/queries",
     "/queries/{name}",
     "/assets/{file}",
@@ -344,7 +370,7 @@ async fn not_found(request: Request) -> ApiError {
         "cette adresse n'existe pas",
         "no such resource",
         format!(
-            "{} — see / for what this server offers (/sparql, /store, /queries, /healthz, /metrics)",
+            "{} — see / for what this server offers (/sparql, /store, /id/…, /queries, /healthz, /metrics)",
             request.uri().path()
         ),
     )
@@ -411,6 +437,16 @@ impl ApiError {
         )
     }
 
+    fn timeout(detail: String) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "requête trop lente",
+            "request timeout",
+            detail,
+        )
+        .with_header(header::CONNECTION, HeaderValue::from_static("close"))
+    }
+
     fn too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -450,6 +486,7 @@ impl From<Error> for ApiError {
                 detail,
             ),
             Error::Query { .. }
+            | Error::Limit { .. }
             | Error::Usage(_)
             | Error::Iri { .. }
             | Error::Syntax { .. }

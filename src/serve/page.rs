@@ -16,7 +16,7 @@ const HTML: &str = include_str!("../../assets/sparql.html");
 const SCRIPT: &str = include_str!("../../assets/sparql.js");
 const STYLE: &str = include_str!("../../assets/sparql.css");
 
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors *";
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
 /// A named query as the page offers it: its text with its example values bound.
 #[derive(Debug, serde::Serialize)]
