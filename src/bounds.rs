@@ -703,9 +703,9 @@ fn expression_depth(expression: &Expression, depth: usize) -> Option<usize> {
         return None;
     }
     let all = |items: &[Expression]| {
-        items
-            .iter()
-            .try_fold(depth, |deepest, e| Some(deepest.max(expression_depth(e, depth)?)))
+        items.iter().try_fold(depth, |deepest, e| {
+            Some(deepest.max(expression_depth(e, depth)?))
+        })
     };
     match expression {
         Expression::NamedNode(_)
@@ -783,7 +783,13 @@ mod tests {
         );
         assert!(sparql(&unions).is_err());
         // Words that merely contain a keyword, and prefixed names, are not keywords.
-        assert!(sparql(&format!("SELECT * {{ {} }}", "?union ?filter ex:IN ".repeat(9_000))).is_ok());
+        assert!(
+            sparql(&format!(
+                "SELECT * {{ {} }}",
+                "?union ?filter ex:IN ".repeat(9_000)
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
@@ -796,11 +802,23 @@ mod tests {
             )
         };
         assert!(sparql(&replace(12)).is_ok());
-        assert!(sparql(&replace(13)).unwrap_err().message.contains("REPLACE"));
+        assert!(
+            sparql(&replace(13))
+                .unwrap_err()
+                .message
+                .contains("REPLACE")
+        );
         // Other calls, and these calls side by side, are not counted.
-        let side_by_side = format!("SELECT * WHERE {{ FILTER({}) }}", vec!["REGEX(?a, \"x\")"; 40].join(" && "));
+        let side_by_side = format!(
+            "SELECT * WHERE {{ FILTER({}) }}",
+            vec!["REGEX(?a, \"x\")"; 40].join(" && ")
+        );
         assert!(sparql(&side_by_side).is_ok());
-        let str = format!("SELECT ?x WHERE {{ BIND({}1{} AS ?x) }}", "STR(".repeat(40), ")".repeat(40));
+        let str = format!(
+            "SELECT ?x WHERE {{ BIND({}1{} AS ?x) }}",
+            "STR(".repeat(40),
+            ")".repeat(40)
+        );
         assert!(sparql(&str).is_ok());
     }
 

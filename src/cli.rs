@@ -264,6 +264,12 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 256, value_name = "MIB")]
     pub max_upload_mib: usize,
 
+    /// Most triples one Graph Store Protocol write may hold (413 beyond): with the
+    /// SHACL gate, a write's memory grows with its triples (BENCHMARKS.md). Larger graphs
+    /// go through `labgraph import`.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_upload_triples: usize,
+
     /// Request logs as text or as JSON lines (one object per request).
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,

@@ -176,8 +176,8 @@ impl Shapes {
 /// datatype (`"abc"^^xsd:date`).
 fn ill_formed(triple: &Triple) -> Option<Finding> {
     use oxsdatatypes::{
-        Boolean, Date, DateTime, Decimal, Double, Duration, Float, GDay, GMonth, GMonthDay,
-        GYear, GYearMonth, Integer, Time,
+        Boolean, Date, DateTime, Decimal, Double, Duration, Float, GDay, GMonth, GMonthDay, GYear,
+        GYearMonth, Integer, Time,
     };
     use std::str::FromStr;
     let oxigraph::model::Term::Literal(literal) = &triple.object else {
@@ -196,9 +196,7 @@ fn ill_formed(triple: &Triple) -> Option<Finding> {
         "date" => Date::from_str(value).is_ok(),
         "dateTime" | "dateTimeStamp" => DateTime::from_str(value).is_ok(),
         "time" => Time::from_str(value).is_ok(),
-        "duration" | "dayTimeDuration" | "yearMonthDuration" => {
-            Duration::from_str(value).is_ok()
-        }
+        "duration" | "dayTimeDuration" | "yearMonthDuration" => Duration::from_str(value).is_ok(),
         "gYear" => GYear::from_str(value).is_ok(),
         "gYearMonth" => GYearMonth::from_str(value).is_ok(),
         "gMonth" => GMonth::from_str(value).is_ok(),

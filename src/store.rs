@@ -887,8 +887,13 @@ impl GraphStore {
         let expands = |op: &GraphUpdateOperation| {
             matches!(
                 op,
-                GraphUpdateOperation::Clear { graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs, .. }
-                    | GraphUpdateOperation::Drop { graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs, .. }
+                GraphUpdateOperation::Clear {
+                    graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs,
+                    ..
+                } | GraphUpdateOperation::Drop {
+                    graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs,
+                    ..
+                }
             )
         };
         if !update.operations.iter().any(expands) {

@@ -35,10 +35,18 @@ pub struct Canonical {
 }
 
 /// Past this many blank nodes, a graph is not put in canonical form: RDFC-1.0's cost
-/// grows faster than any bound with the blank nodes that look alike (a chain of 1,000
-/// took 56 s and 0.5 GB). Its form then labels blank nodes in a deterministic order, and
-/// its hash starts with [`NON_CANONICAL`].
+/// grows faster than any bound with the blank nodes that look alike (a chain of 256
+/// takes 1.5 s, of 1,000 56 s and 0.5 GB). Its form then labels blank nodes in a
+/// deterministic order, and its hash starts with [`NON_CANONICAL`].
 pub const MAX_CANONICAL_BLANK_NODES: usize = 256;
+
+/// How long RDFC-1.0 may run on one graph. Fewer blank nodes are no guarantee: symmetric
+/// "poison" graphs take exponential time (eight blank nodes all linked to one another
+/// took 5 s, ten more than two minutes). Past this budget the form is the non-canonical
+/// one, and the canonicalisation, which cannot be stopped, is left to end with the
+/// process (only `import`, `validate` and `rollback` canonicalise: short-lived
+/// commands).
+pub const CANONICAL_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The prefix of the hash of a form that is not canonical.
 pub const NON_CANONICAL: &str = "nc-";
@@ -48,7 +56,7 @@ impl Canonical {
     /// [`MAX_CANONICAL_BLANK_NODES`] blank nodes, a deterministic form that is not
     /// canonical (see [`Canonical::is_canonical`]).
     pub fn of(triples: impl IntoIterator<Item = Triple>) -> Self {
-        let mut graph: Graph = triples.into_iter().collect();
+        let graph: Graph = triples.into_iter().collect();
         let mut blank = std::collections::HashSet::new();
         for t in graph.iter() {
             if let oxigraph::model::NamedOrBlankNodeRef::BlankNode(b) = t.subject {
@@ -58,15 +66,15 @@ impl Canonical {
                 blank.insert(b.into_owned());
             }
         }
-        let canonical = blank.len() <= MAX_CANONICAL_BLANK_NODES;
-        let mut lines: Vec<String> = if canonical {
-            graph.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
-                hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
-            });
-            graph.iter().map(|t| format!("{t} .")).collect()
+        let canonical_lines = if blank.is_empty() {
+            Some(graph.iter().map(|t| format!("{t} .")).collect())
+        } else if blank.len() <= MAX_CANONICAL_BLANK_NODES {
+            within_budget(graph.clone())
         } else {
-            relabelled(&graph)
+            None
         };
+        let canonical = canonical_lines.is_some();
+        let mut lines: Vec<String> = canonical_lines.unwrap_or_else(|| relabelled(&graph));
         lines.sort_unstable();
         let mut hasher = Sha256::new();
         for line in &lines {
@@ -112,6 +120,28 @@ impl Canonical {
             now.difference(&before).copied().collect(),
         )
     }
+}
+
+/// The RDFC-1.0 lines of a graph, if they come within [`CANONICAL_BUDGET`].
+fn within_budget(mut graph: Graph) -> Option<Vec<String>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("labgraph-canonical".into())
+        .stack_size(crate::bounds::STACK_SIZE)
+        .spawn(move || {
+            graph.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
+                hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
+            });
+            let _ = sender.send(graph.iter().map(|t| format!("{t} .")).collect());
+        })
+        .ok()?;
+    let lines = receiver.recv_timeout(CANONICAL_BUDGET).ok();
+    if lines.is_none() {
+        tracing::warn!(
+            "RDFC-1.0 did not finish within {CANONICAL_BUDGET:?}: this version gets a non-canonical hash"
+        );
+    }
+    lines
 }
 
 /// N-Triples lines whose blank nodes are labelled `_:n0`, `_:n1`… in the order they

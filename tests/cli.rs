@@ -976,3 +976,207 @@ fn a_spreadsheet_of_actions_imports_with_french_headers() {
     }
     assert_eq!(s.dump(), before);
 }
+
+#[test]
+fn no_import_can_write_the_provenance_graph() {
+    let s = Sandbox::new();
+    let before = s.dump();
+    let data = s.write("notes.ttl", "<urn:s> <urn:p> \"x\" .\n");
+    // By --graph, in memory or dry run.
+    for extra in [&[][..], &["--dry-run"][..], &["--no-validate"][..]] {
+        s.cmd()
+            .arg("import")
+            .args(extra)
+            .args(["--graph", "graph/imports"])
+            .arg(&data)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("managed by labgraph"));
+    }
+    // By a graph name inside a TriG or N-Quads file.
+    let trig = s.write(
+        "sneaky.trig",
+        "<https://w3id.org/labgraph/id/graph/imports> { <urn:s> <urn:p> \"x\" . }\n",
+    );
+    let nquads = s.write(
+        "sneaky.nq",
+        "<urn:s> <urn:p> \"x\" <https://w3id.org/labgraph/id/graph/imports> .\n",
+    );
+    for file in [&trig, &nquads] {
+        s.cmd()
+            .arg("import")
+            .arg(file)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("managed by labgraph"));
+    }
+    assert_eq!(s.dump(), before, "the store changed");
+    // Rollback still finds every bundled graph's source.
+    s.cmd().args(["history", "graph/themes"]).assert().success();
+}
+
+#[test]
+fn inputs_beyond_the_bounds_are_refused_with_their_position() {
+    let s = Sandbox::new();
+    let before = s.dump();
+    let laughs = s.write(
+        "laughs.rdf",
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY a \"aaaaaaaaaa\">\n <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n]>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"urn:s\"><rdf:value>&b;</rdf:value></rdf:Description></rdf:RDF>\n",
+    );
+    s.cmd()
+        .arg("import")
+        .arg(&laughs)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("laughs.rdf:3:2").and(predicate::str::contains("entity")));
+    let nested = s.write(
+        "nested.ttl",
+        &format!(
+            "<urn:s> <urn:p>\n  {}1{} .\n",
+            "[ <urn:p> ".repeat(100_000),
+            " ]".repeat(100_000)
+        ),
+    );
+    s.cmd()
+        .arg("import")
+        .arg(&nested)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nested.ttl:2:").and(predicate::str::contains("64")));
+    // A device has no size to check first: it is read up to the bound, then refused.
+    s.cmd()
+        .args([
+            "import",
+            "--format",
+            "ntriples",
+            "--graph",
+            "graph/zero",
+            "/dev/zero",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too large"));
+    s.cmd()
+        .args([
+            "import",
+            "--format",
+            "ntriples",
+            "--graph",
+            "graph/stdin",
+            "-",
+        ])
+        .write_stdin(vec![b'\n'; (256 << 20) + 1])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("standard input").and(predicate::str::contains("too large")),
+        );
+    assert_eq!(s.dump(), before, "the store changed");
+}
+
+#[test]
+fn a_graph_of_many_blank_nodes_is_versioned_without_canonicalisation() {
+    let s = Sandbox::new();
+    // A chain of 1,000 blank nodes took 56 s to canonicalise.
+    let chain: String = (0..1_000)
+        .map(|i| format!("_:b{i} <urn:next> _:b{} .\n", i + 1))
+        .collect();
+    let file = s.write("chain.nt", &chain);
+    s.cmd().arg("import").arg(&file).assert().success();
+    // (The table's header names the prefix once.)
+    let history = history(&s, "graph/chain");
+    assert_eq!(history.matches("nc-").count(), 2, "{history}");
+    // The same file again: the deterministic form recognises it.
+    s.cmd()
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("unchanged"));
+    // A small graph keeps its canonical hash.
+    assert_eq!(self::history(&s, "graph/themes").matches("nc-").count(), 1);
+    // Ten blank nodes all linked to one another: a "poison graph" for RDFC-1.0, which
+    // ran minutes at ten. Its canonicalisation is given up at its budget.
+    let clique: String = (0..10)
+        .flat_map(|i| {
+            (0..10)
+                .filter(move |j| *j != i)
+                .map(move |j| format!("_:b{i} <urn:p> _:b{j} .\n"))
+        })
+        .collect();
+    let file = s.write("clique.nt", &clique);
+    s.cmd().arg("import").arg(&file).assert().success();
+    assert_eq!(self::history(&s, "graph/clique").matches("nc-").count(), 2);
+}
+
+#[test]
+fn a_bulk_load_killed_at_any_moment_leaves_its_graph_with_its_version_or_absent() {
+    use std::io::Write as _;
+    let s = Sandbox::new();
+    // 32 MiB and more of N-Triples with --no-validate take the bulk path.
+    let path = s.path("big.nt");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut lines = 0usize;
+    while file.get_ref().metadata().unwrap().len() < 34 << 20 || !lines.is_multiple_of(1000) {
+        writeln!(
+            file,
+            "<https://ex.org/r{lines}> <https://ex.org/p> \"a value long enough to fill the file {lines}\" ."
+        )
+        .unwrap();
+        lines += 1;
+        if lines.is_multiple_of(1000) {
+            file.flush().unwrap();
+        }
+    }
+    file.flush().unwrap();
+    drop(file);
+    s.cmd().arg("graphs").assert().success();
+    // The versions of graph/big that hold triples (the empty state it replaced is
+    // recorded too).
+    let versions = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/labgraph/id/graph/imports> { ?v <http://www.w3.org/ns/prov#specializationOf> <https://w3id.org/labgraph/id/graph/big> ; <http://rdfs.org/ns/void#triples> ?t FILTER(?t > 0) } }";
+    let mut outcomes = Vec::new();
+    for delay_ms in [300, 800, 1_500, 2_500, 4_000, 6_000, u64::MAX] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_labgraph"))
+            .arg("--store")
+            .arg(s.store())
+            .args(["import", "--no-validate"])
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The last run is not killed: it must load and record the graph.
+        let finished = if delay_ms == u64::MAX {
+            child.wait().unwrap().success()
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let finished = child.try_wait().unwrap().is_some();
+            let _ = child.kill();
+            let _ = child.wait();
+            finished
+        };
+        // Reopening the store repairs it: no leftover sorted files, and the graph has
+        // all its triples and one version, or neither.
+        let triples = s.count("https://w3id.org/labgraph/id/graph/big");
+        let recorded = s.count_query(versions);
+        let leftovers: Vec<_> = std::fs::read_dir(s.store())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("bulk-"))
+            .collect();
+        assert!(leftovers.is_empty(), "after {delay_ms} ms: {leftovers:?}");
+        assert!(
+            (triples == 0 && recorded == 0) || (triples == lines && recorded == 1),
+            "killed after {delay_ms} ms (finished: {finished}): {triples} triples, {recorded} version(s)"
+        );
+        outcomes.push(triples > 0);
+        if triples > 0 {
+            break;
+        }
+    }
+    assert!(
+        outcomes.iter().any(|loaded| *loaded),
+        "no run got to the end: {outcomes:?}"
+    );
+}

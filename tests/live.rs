@@ -371,3 +371,198 @@ fn a_client_that_hangs_up_has_its_query_cancelled() {
     // Its permit is free again.
     assert_eq!(ask(), 200, "cancelled after {cancelled:?}");
 }
+
+/// The resident memory of a process, in MiB.
+fn resident_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap()
+        / 1024
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+#[test]
+fn hostile_queries_and_uploads_leave_the_server_answering_in_bounded_memory() {
+    let server = Server::start(&[]);
+    let agent = agent();
+    let post = |content_type: &str, body: String| {
+        agent
+            .post(format!("{}/sparql", server.url))
+            .header("Content-Type", content_type)
+            .header("Authorization", format!("Bearer {TOKEN}"))
+            .send(body)
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let deep = |open: &str, inner: &str, close: &str, n: usize| {
+        format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+    };
+    // Each of these aborted the process with a stack overflow.
+    let hostile = [
+        format!("SELECT * WHERE {}", deep("{", "?s ?p ?o", "}", 855)),
+        format!(
+            "SELECT * WHERE {{ ?s ?p ?o FILTER({}) }}",
+            deep("(", "?o", ")", 2_000)
+        ),
+        format!(
+            "SELECT * WHERE {{ {} }}",
+            vec!["{ ?s ?p ?o }"; 966].join(" UNION ")
+        ),
+        format!(
+            "SELECT * WHERE {{ {} }}",
+            (0..1_455)
+                .map(|i| format!("?s <urn:p> ?o{i} ."))
+                .collect::<String>()
+        ),
+        format!(
+            "SELECT * WHERE {{ BIND({} AS ?x) }}",
+            vec!["1"; 50_000].join("+")
+        ),
+    ];
+    for query in &hostile {
+        assert_eq!(post("application/sparql-query", query.clone()), 400);
+    }
+    assert_eq!(
+        post(
+            "application/sparql-update",
+            format!("DELETE WHERE {}", deep("{", "?s ?p ?o", "}", 855))
+        ),
+        400
+    );
+    let json_ld = format!(
+        "{{\"@id\": \"urn:s\", \"urn:p\": {}}}",
+        deep("[", "1", "]", 10_000)
+    );
+    let put = agent
+        .put(format!("{}/store?graph=urn:g", server.url))
+        .header("Content-Type", "application/ld+json")
+        .header("Authorization", format!("Bearer {TOKEN}"))
+        .send(json_ld)
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 400);
+    let health = agent.get(format!("{}/healthz", server.url)).call().unwrap();
+    assert_eq!(health.status().as_u16(), 200, "{}", server.stderr());
+    let resident = resident_mib(server.child.id());
+    assert!(
+        resident < 1024,
+        "{resident} MiB resident after the hostile requests"
+    );
+}
+
+#[test]
+fn slow_clients_cannot_shut_out_the_others() {
+    use std::io::{Read, Write};
+    let server = Server::start(&["--max-connections", "8"]);
+    let address = server.url.trim_start_matches("http://").to_owned();
+    // Twice as many connections as allowed, each sending its request one byte at a time.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let drips: Vec<_> = (0..16)
+        .map(|_| {
+            let (address, stop) = (address.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut stream) = std::net::TcpStream::connect(&address) else {
+                        return;
+                    };
+                    for byte in request.iter().cycle() {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed)
+                            || stream.write_all(&[*byte]).is_err()
+                        {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1_000));
+    let agent = agent();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let health = agent.get(format!("{}/healthz", server.url)).call().unwrap();
+        assert_eq!(health.status().as_u16(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "/healthz took {:?} among slow clients",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for drip in drips {
+        drip.join().unwrap();
+    }
+    // A body announced beyond the upload limit is refused at once; one that stops
+    // coming gets 408 once the client has been silent for 10 s.
+    let mut big = std::net::TcpStream::connect(&address).unwrap();
+    big.write_all(
+        format!("PUT /store?graph=urn:g HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: text/turtle\r\nContent-Length: 314572800\r\n\r\n<urn:s> <urn:p> 1 .\n").as_bytes(),
+    )
+    .unwrap();
+    let mut answer = [0; 12];
+    big.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 413");
+    let mut stalled = std::net::TcpStream::connect(&address).unwrap();
+    stalled
+        .write_all(
+            format!("PUT /store?graph=urn:g HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: text/turtle\r\nContent-Length: 100000\r\n\r\n<urn:s> <urn:p> 1 .\n").as_bytes(),
+        )
+        .unwrap();
+    let started = Instant::now();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stalled.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 408");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_within_seconds_whatever_runs() {
+    let mut server = Server::start(&["--timeout", "120"]);
+    let query = form_urlencoded::byte_serialize(
+        b"SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:none>)+ ?b . ?b (!<urn:none>)+ ?c }",
+    )
+    .collect::<String>();
+    let url = format!("{}/sparql?query={query}", server.url);
+    let running = std::thread::spawn(move || agent().get(&url).call().map(|r| r.status().as_u16()));
+    std::thread::sleep(Duration::from_millis(1_000));
+    assert!(!running.is_finished(), "the query should still run");
+    unsafe {
+        libc::kill(server.child.id() as i32, libc::SIGTERM);
+    }
+    let signalled = Instant::now();
+    loop {
+        if server.child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM:\n{}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = running.join();
+    // The store opens again.
+    run(Command::new(env!("CARGO_BIN_EXE_labgraph"))
+        .arg("--store")
+        .arg(server._store.path().join("store"))
+        .arg("graphs"));
+}

@@ -857,13 +857,27 @@ async fn updates_are_checked_and_recorded() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    // CLEAR and DROP of ALL or NAMED act, as the standard says, on every graph of the
+    // user's dataset; the provenance graph stands outside it and survives them.
     for clear in ["CLEAR ALL", "DROP NAMED", "CLEAR SILENT NAMED"] {
+        let app = app_with(writable());
         let reply = send(&app, update(clear)).await;
         assert_eq!(
             reply.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::NO_CONTENT,
             "{clear}: {}",
             reply.text()
+        );
+        let left = count_query("GRAPH <https://w3id.org/labgraph/id/graph/imports> { ?s ?p ?o }");
+        assert!(
+            first_number(&send(&app, get(&query_uri(&left))).await) > 0,
+            "{clear}"
+        );
+        let data = count_query("GRAPH <https://w3id.org/labgraph/id/graph/themes> { ?s ?p ?o }");
+        assert_eq!(
+            first_number(&send(&app, get(&query_uri(&data))).await),
+            0,
+            "{clear}"
         );
     }
     // Nor through a variable, which names no graph in the update's text.

@@ -44,6 +44,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         cache_entries: args.cache_entries,
         cache_bytes: args.cache_mib.saturating_mul(1 << 20),
         max_upload_bytes: args.max_upload_mib.saturating_mul(1 << 20),
+        max_upload_triples: args.max_upload_triples,
         admin_token,
         ..Options::default()
     };

@@ -167,18 +167,24 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
     let mut quads = Vec::new();
     let mut graphs = BTreeSet::from([source.graph.clone()]);
     for quad in parser.for_slice(&bytes) {
-        let quad = quad.map_err(|e| match with_rdfxml_position(syntax_error(&source.name, e.into()), &bytes, source.format.oxigraph()) {
-            // Positions in the JSON-LD made from a record are not the record's.
-            Error::Syntax {
-                source_name,
-                message,
-                ..
-            } if record => Error::Syntax {
-                source_name,
-                position: None,
-                message,
-            },
-            other => other,
+        let quad = quad.map_err(|e| {
+            match with_rdfxml_position(
+                syntax_error(&source.name, e.into()),
+                &bytes,
+                source.format.oxigraph(),
+            ) {
+                // Positions in the JSON-LD made from a record are not the record's.
+                Error::Syntax {
+                    source_name,
+                    message,
+                    ..
+                } if record => Error::Syntax {
+                    source_name,
+                    position: None,
+                    message,
+                },
+                other => other,
+            }
         })?;
         match &quad.graph_name {
             GraphName::NamedNode(g) => {
@@ -256,7 +262,10 @@ fn too_large(name: &str, size: Option<u64>) -> Error {
          split it, or import it as an N-Triples file with --no-validate, which streams it \
          through the bulk loader into an empty graph / fichier trop gros pour la \
          validation en mémoire",
-        size.map_or("more than that is".to_owned(), |s| format!("{:.1} GB is", s as f64 / 1e9)),
+        size.map_or("more than that is".to_owned(), |s| format!(
+            "{:.1} GB is",
+            s as f64 / 1e9
+        )),
         MAX_IN_MEMORY_BYTES >> 20
     ))
 }
@@ -307,9 +316,15 @@ pub fn with_rdfxml_position(error: Error, bytes: &[u8], format: oxigraph::io::Rd
 /// The 1-based line and column (in characters) of a byte offset.
 pub fn line_and_column(bytes: &[u8], offset: usize) -> (u64, u64) {
     let before = &bytes[..offset.min(bytes.len())];
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() as u64 + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count() as u64
+        + 1;
     (line, column)
 }
 

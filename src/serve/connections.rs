@@ -42,7 +42,7 @@ pub(super) fn own_client() -> Option<Arc<TcpStream>> {
 }
 
 /// How long an evicted connection may take to finish a request that arrived just as it
-/// was chosen; a head still coming in is cut.
+/// was chosen.
 const EVICTION_GRACE: Duration = Duration::from_secs(2);
 
 /// How long the requests in flight may take to finish once the server is asked to stop;
@@ -169,12 +169,9 @@ pub(super) async fn run(
     drop(listener);
     let _ = stop.send(true);
     // Every slot back: every connection has closed; or the grace period is over.
-    if tokio::time::timeout(
-        SHUTDOWN_GRACE,
-        slots.acquire_many(max_connections as u32),
-    )
-    .await
-    .is_err()
+    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(max_connections as u32))
+        .await
+        .is_err()
     {
         tracing::warn!(
             target: "labgraph::serve",
@@ -185,7 +182,12 @@ pub(super) async fn run(
 
 /// Serves one connection on the current thread until the client closes it, it stays
 /// idle too long, or the server stops (then after the request in flight).
-fn connection(stream: TcpStream, app: Router, mut stopping: watch::Receiver<bool>, live: &Arc<Live>) {
+fn connection(
+    stream: TcpStream,
+    app: Router,
+    mut stopping: watch::Receiver<bool>,
+    live: &Arc<Live>,
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -215,7 +217,8 @@ fn connection(stream: TcpStream, app: Router, mut stopping: watch::Receiver<bool
         let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
             let live = Arc::clone(&marked);
             live.busy.store(true, Ordering::SeqCst);
-            let served = tower::ServiceExt::oneshot(app.clone(), request.map(axum::body::Body::new));
+            let served =
+                tower::ServiceExt::oneshot(app.clone(), request.map(axum::body::Body::new));
             async move {
                 let response = served.await;
                 *live.waiting_since.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
@@ -241,8 +244,12 @@ fn connection(stream: TcpStream, app: Router, mut stopping: watch::Receiver<bool
             // Too many connections: this one, waiting for a request, makes room. A
             // request that arrived meanwhile is served first.
             () = live.evict.notified() => {
-                connection.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(EVICTION_GRACE, connection).await;
+                // Waiting for a request (a head coming in slowly, or none): closed at
+                // once. A request that arrived just now is answered first.
+                if live.busy.load(Ordering::SeqCst) {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(EVICTION_GRACE, connection).await;
+                }
             }
         }
     });

@@ -41,7 +41,15 @@ pub async fn direct(
         ));
     }
     let graph = state.store.base().resolve(&path)?;
-    dispatch(&state, Target::Graph(graph.into()), method, &params, &headers, body).await
+    dispatch(
+        &state,
+        Target::Graph(graph.into()),
+        method,
+        &params,
+        &headers,
+        body,
+    )
+    .await
 }
 
 pub async fn handle(
@@ -216,11 +224,15 @@ async fn write(
         let bytes = read_body(body, state.options.max_upload_bytes).await?;
         let parts = multipart(content_type, bytes).await?;
         let base = state.store.base().as_str().to_owned();
+        let cap = state.options.max_upload_triples;
         tokio::task::spawn_blocking(move || -> crate::Result<Vec<Triple>> {
             let mut triples = Vec::new();
             for (name, format, bytes) in parts {
-                triples.extend(parse(&bytes, format, &base).map_err(|e| match e {
-                    Error::Syntax { message, position, .. } => Error::Syntax {
+                let cap = cap.saturating_sub(triples.len());
+                triples.extend(parse(&bytes, format, &base, cap).map_err(|e| match e {
+                    Error::Syntax {
+                        message, position, ..
+                    } => Error::Syntax {
                         source_name: format!("the part '{name}' of the request body"),
                         position,
                         message,
@@ -230,7 +242,8 @@ async fn write(
             }
             Ok(triples)
         })
-        .await??
+        .await?
+        .map_err(upload_error)?
     } else {
         let format = negotiate::rdf_content_type(content_type).ok_or_else(|| {
             ApiError::unsupported_media_type(format!(
@@ -239,7 +252,10 @@ async fn write(
         })?;
         let bytes = read_body(body, state.options.max_upload_bytes).await?;
         let base = state.store.base().as_str().to_owned();
-        tokio::task::spawn_blocking(move || parse(&bytes, format, &base)).await??
+        let cap = state.options.max_upload_triples;
+        tokio::task::spawn_blocking(move || parse(&bytes, format, &base, cap))
+            .await?
+            .map_err(upload_error)?
     };
     let deleting = method == Method::DELETE;
     let location = match &graph {
@@ -324,10 +340,9 @@ async fn multipart(
                     "the part '{name}' is not RDF: give it a Content-Type such as text/turtle, or a file name ending in .ttl, .nt, .rdf or .jsonld"
                 ))
             })?;
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| ApiError::bad_request(format!("the part '{name}' could not be read: {e}")))?;
+        let bytes = field.bytes().await.map_err(|e| {
+            ApiError::bad_request(format!("the part '{name}' could not be read: {e}"))
+        })?;
         parts.push((name, format, bytes));
     }
     if parts.is_empty() {
@@ -352,8 +367,30 @@ fn new_graph(state: &AppState) -> NamedNode {
     ))
 }
 
-/// Parses an uploaded graph; a syntax error names its line and column.
-fn parse(bytes: &[u8], format: oxigraph::io::RdfFormat, base: &str) -> crate::Result<Vec<Triple>> {
+/// An upload refused: 413 for too many triples, else as the error says.
+fn upload_error(error: Error) -> ApiError {
+    match error {
+        Error::Usage(message) if message.starts_with(TOO_MANY_TRIPLES) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "trop de triplets dans une écriture",
+            "too many triples in one write",
+            message,
+        ),
+        other => other.into(),
+    }
+}
+
+/// How the message about an upload of too many triples starts.
+const TOO_MANY_TRIPLES: &str = "the upload holds more triples than the limit of ";
+
+/// Parses an uploaded graph of at most `cap` triples; a syntax error names its line and
+/// column.
+fn parse(
+    bytes: &[u8],
+    format: oxigraph::io::RdfFormat,
+    base: &str,
+    cap: usize,
+) -> crate::Result<Vec<Triple>> {
     crate::bounds::scan_rdf(bytes, format, "the request body")?;
     let parser = RdfParser::from_format(format)
         .with_base_iri(base)
@@ -363,7 +400,13 @@ fn parse(bytes: &[u8], format: oxigraph::io::RdfFormat, base: &str) -> crate::Re
         })?;
     parser
         .for_slice(bytes)
-        .map(|quad| {
+        .enumerate()
+        .map(|(n, quad)| {
+            if n >= cap {
+                return Err(Error::Usage(format!(
+                    "{TOO_MANY_TRIPLES}{cap} (--max-upload-triples): import a larger graph with `labgraph import`"
+                )));
+            }
             let quad = quad.map_err(|e| {
                 crate::import::with_rdfxml_position(
                     crate::import::syntax_error("the request body", e.into()),

@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 
 use spargebra::algebra::{Expression, GraphPattern};
-use spargebra::{GraphUpdateOperation, Query, Update};
 use spargebra::term::{TermPattern, TriplePattern, Variable};
+use spargebra::{GraphUpdateOperation, Query, Update};
 
 /// Refuses a query whose store-free parts can produce more than `max_rows` rows (or
 /// compute expressions over more than twice that many), or that builds a cartesian
@@ -332,9 +332,10 @@ fn cost(expression: &Expression) -> u128 {
 fn walk(pattern: &GraphPattern, worst: &mut Worst) -> Option<u128> {
     let rows = walk_rows(pattern, worst);
     let expressions: u128 = match pattern {
-        GraphPattern::Filter { expr, .. } | GraphPattern::Extend { expression: expr, .. } => {
-            cost(expr)
-        }
+        GraphPattern::Filter { expr, .. }
+        | GraphPattern::Extend {
+            expression: expr, ..
+        } => cost(expr),
         GraphPattern::OrderBy { expression, .. } => expression
             .iter()
             .map(|o| match o {
@@ -345,7 +346,9 @@ fn walk(pattern: &GraphPattern, worst: &mut Worst) -> Option<u128> {
         GraphPattern::Group { aggregates, .. } => aggregates
             .iter()
             .map(|(_, a)| match a {
-                spargebra::algebra::AggregateExpression::FunctionCall { expr, .. } => 1 + cost(expr),
+                spargebra::algebra::AggregateExpression::FunctionCall { expr, .. } => {
+                    1 + cost(expr)
+                }
                 spargebra::algebra::AggregateExpression::CountSolutions { .. } => 1,
             })
             .sum(),
@@ -439,7 +442,10 @@ mod tests {
         let values = |v: &str| {
             format!(
                 "VALUES ?{v} {{ {} }}",
-                (0..999).map(|i| i.to_string()).collect::<Vec<_>>().join(" ")
+                (0..999)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )
         };
         let (a, b) = (values("a"), values("b"));
@@ -463,7 +469,9 @@ mod tests {
         assert!(bound("SELECT * { ?a ?b ?c . ?d ?e ?f }").is_ok());
         // …but not two unselective ones sorted, grouped or deduplicated: the sort gathers
         // the whole product and cannot be cancelled.
-        assert!(bound("SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1").is_err());
+        assert!(
+            bound("SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1").is_err()
+        );
         assert!(bound("SELECT DISTINCT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f }").is_err());
         assert!(bound("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }").is_err());
         assert!(bound("SELECT * WHERE { ?a ?b ?c . ?d a <urn:x> } ORDER BY ?c").is_ok());

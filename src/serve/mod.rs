@@ -55,6 +55,8 @@ pub struct Options {
     pub max_query_bytes: usize,
     /// Largest Graph Store Protocol upload, in bytes.
     pub max_upload_bytes: usize,
+    /// Most triples one Graph Store Protocol write may hold.
+    pub max_upload_triples: usize,
     /// Results kept in the in-memory cache (0 turns it off).
     pub cache_entries: usize,
     /// Bytes of results the cache keeps; one result may take an eighth of it.
@@ -76,6 +78,7 @@ impl Default for Options {
             max_concurrent: 16,
             max_query_bytes: 1 << 20,
             max_upload_bytes: 256 << 20,
+            max_upload_triples: 100_000,
             cache_entries: 1024,
             cache_bytes: 64 << 20,
             max_inline_rows: 1_000_000,

@@ -765,11 +765,13 @@ pub(super) async fn read_body_within(
     loop {
         let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
         let frame = match tokio::time::timeout(idle, frame).await {
-            Err(_) => return Err(ApiError::timeout(format!(
-                "nothing came for {} s while the request body was expected ({} bytes received)",
-                idle.as_secs(),
-                bytes.len()
-            ))),
+            Err(_) => {
+                return Err(ApiError::timeout(format!(
+                    "nothing came for {} s while the request body was expected ({} bytes received)",
+                    idle.as_secs(),
+                    bytes.len()
+                )));
+            }
             Ok(None) => break,
             Ok(Some(Err(error))) => {
                 return Err(ApiError::bad_request(format!(

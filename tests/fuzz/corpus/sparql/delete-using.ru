@@ -1,0 +1,1 @@
+DELETE { ?s ?p ?o } USING <urn:x> WHERE { ?s ?p ?o }

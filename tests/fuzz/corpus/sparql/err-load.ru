@@ -1,0 +1,1 @@
+LOAD <https://example.org/data.ttl> INTO GRAPH <graph/notes>

@@ -1,0 +1,1 @@
+INSERT DATA { <urn:test:s> <urn:test:p> 1 }
