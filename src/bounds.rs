@@ -149,6 +149,8 @@ pub fn scan_sparql(text: &str, what: &str) -> Result<()> {
     })
 }
 
+const ENTITY_REFUSED: &str = "XML entity declarations are refused (they can expand without bound, the \"billion laughs\"); write the IRIs in full";
+
 /// A byte-level scanner that tracks lines and columns.
 struct Scanner<'a> {
     text: &'a [u8],
@@ -261,45 +263,100 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Whether an IRI reference (`<…>`, no spaces, quotes or braces) starts here; if so,
-    /// skips it.
-    fn skip_iri(&mut self) -> bool {
+    /// The length of the IRI reference (`<…>`: no spaces, quotes or braces) that may
+    /// start here, up to its `>`; `None` if none can. SPARQL's grammar reads `<` as an
+    /// IRI or as "less than" by context, which a scanner cannot see: the brackets inside
+    /// are counted either way.
+    fn iri_length(&self) -> Option<usize> {
         let rest = &self.text[self.at + 1..];
         for (i, &byte) in rest.iter().enumerate() {
             match byte {
-                b'>' => {
-                    self.advance(i + 2);
-                    return true;
-                }
-                b'<' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\' | 0..=b' ' => return false,
+                b'>' => return Some(i + 2),
+                b'<' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\' | 0..=b' ' => return None,
                 _ => {}
             }
         }
-        false
+        None
     }
 
-    /// SPARQL and the Turtle family: brackets outside strings, IRIs and comments; for
-    /// SPARQL, also the operators that deepen the parsed tree.
+    /// SPARQL and the Turtle family: brackets outside strings and comments; for SPARQL,
+    /// also the operators that deepen the parsed tree, and the calls whose parse time
+    /// doubles with each level.
     fn brackets(&mut self, sparql: bool) -> Result<(), Breach> {
+        const KEYWORDS: [&[u8]; 9] = [
+            b"UNION",
+            b"OPTIONAL",
+            b"MINUS",
+            b"FILTER",
+            b"BIND",
+            b"GRAPH",
+            b"SERVICE",
+            b"VALUES",
+            b"IN",
+        ];
+        const OPTIONAL_ARGUMENT_CALLS: [&[u8]; 3] = [b"REPLACE", b"REGEX", b"SUBSTR"];
         let mut operators = 0usize;
-        let mut previous_word_end = usize::MAX;
         // The open brackets, each marked when it opens the arguments of a call whose
-        // last argument is optional; and how many such are open.
+        // last argument is optional; how many such are open; and whether the last token
+        // (comments and spaces aside) names such a call.
         let mut open: Vec<bool> = Vec::new();
         let mut optional_calls = 0usize;
-        let mut last_word: (usize, usize) = (0, 0);
+        let mut pending_call = false;
         while self.at < self.text.len() {
             let byte = self.text[self.at];
+            if byte.is_ascii_whitespace() {
+                self.bump();
+                continue;
+            }
+            if byte == b'#' {
+                self.skip_comment();
+                continue;
+            }
+            let call = std::mem::take(&mut pending_call);
             let mut deepens = false;
             match byte {
-                b'(' if sparql => {
+                b'"' | b'\'' => {
+                    self.skip_string();
+                    continue;
+                }
+                b'<' if self.peek(1) == Some(b'<') => {
                     self.open(MAX_NESTING, "brackets")?;
-                    let (start, end) = last_word;
-                    let call = end > start
-                        && self.text[end..self.at].iter().all(u8::is_ascii_whitespace)
-                        && [&b"REPLACE"[..], b"REGEX", b"SUBSTR"]
-                            .iter()
-                            .any(|k| self.text[start..end].eq_ignore_ascii_case(k));
+                    open.push(false);
+                    self.advance(2);
+                    continue;
+                }
+                b'>' if self.peek(1) == Some(b'>') => {
+                    self.close();
+                    open.pop();
+                    self.advance(2);
+                    continue;
+                }
+                b'<' => match self.iri_length() {
+                    Some(length) => {
+                        let end = self.at + length;
+                        while self.at < end {
+                            match self.text[self.at] {
+                                b'(' | b'[' => {
+                                    self.open(MAX_NESTING, "brackets")?;
+                                    open.push(false);
+                                }
+                                b')' | b']' => {
+                                    self.close();
+                                    if open.pop() == Some(true) {
+                                        optional_calls -= 1;
+                                    }
+                                }
+                                _ => {}
+                            }
+                            self.bump();
+                        }
+                        continue;
+                    }
+                    None => deepens = true,
+                },
+                b'(' | b'{' | b'[' => {
+                    self.open(MAX_NESTING, "brackets")?;
+                    let call = sparql && byte == b'(' && call;
                     if call {
                         optional_calls += 1;
                         if optional_calls > MAX_OPTIONAL_ARGUMENT_CALLS {
@@ -309,81 +366,60 @@ impl<'a> Scanner<'a> {
                         }
                     }
                     open.push(call);
-                }
-                b'{' | b'[' if sparql => {
-                    self.open(MAX_NESTING, "brackets")?;
-                    open.push(false);
                     deepens = byte == b'{';
                 }
-                b'}' | b')' | b']' if sparql => {
+                b'}' | b')' | b']' => {
                     self.close();
                     if open.pop() == Some(true) {
                         optional_calls -= 1;
                     }
                 }
-                b'#' => {
-                    self.skip_comment();
-                    continue;
-                }
-                b'"' | b'\'' => {
-                    self.skip_string();
-                    continue;
-                }
-                b'<' if self.peek(1) == Some(b'<') => {
-                    self.open(MAX_NESTING, "brackets")?;
-                    self.advance(2);
-                    continue;
-                }
-                b'>' if self.peek(1) == Some(b'>') => {
-                    self.close();
-                    self.advance(2);
-                    continue;
-                }
-                b'<' => {
-                    if self.skip_iri() {
-                        continue;
-                    }
-                    deepens = true;
-                }
-                b'{' | b'(' | b'[' => {
-                    self.open(MAX_NESTING, "brackets")?;
-                    deepens = byte == b'{';
-                }
-                b'}' | b')' | b']' => self.close(),
                 b'+' | b'*' | b'/' | b'|' | b'&' | b'=' | b'!' | b'>' | b'^' | b'-' => {
                     deepens = true
                 }
-                b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'?' | b'$' | b'0'..=b'9' | b':' => {
-                    // A word: a keyword that deepens the tree counts as an operator.
+                b'a'..=b'z'
+                | b'A'..=b'Z'
+                | b'_'
+                | b'?'
+                | b'$'
+                | b'0'..=b'9'
+                | b':'
+                | b'\\'
+                | 0x80.. => {
+                    // A word (a name, a keyword, a number), with its escapes (`ex:a\'`
+                    // is a name, not the start of a string).
                     let start = self.at;
-                    while self.at < self.text.len()
-                        && (self.text[self.at].is_ascii_alphanumeric()
-                            || matches!(self.text[self.at], b'_' | b'?' | b'$' | b':' | b'.'))
-                    {
-                        self.at += 1;
+                    while self.at < self.text.len() {
+                        match self.text[self.at] {
+                            b'\\' => {
+                                self.at += 1;
+                                if self.at < self.text.len() && self.text[self.at] != b'\n' {
+                                    self.at += 1;
+                                }
+                            }
+                            b'a'..=b'z'
+                            | b'A'..=b'Z'
+                            | b'0'..=b'9'
+                            | b'_'
+                            | b'?'
+                            | b'$'
+                            | b':'
+                            | b'.'
+                            | b'%'
+                            | 0x80.. => self.at += 1,
+                            _ => break,
+                        }
                     }
                     // A word never spans lines: the column stays right.
                     let word = &self.text[start..self.at];
-                    last_word = (start, self.at);
-                    if sparql
-                        && start != previous_word_end
-                        && [
-                            &b"UNION"[..],
-                            b"OPTIONAL",
-                            b"MINUS",
-                            b"FILTER",
-                            b"BIND",
-                            b"GRAPH",
-                            b"SERVICE",
-                            b"VALUES",
-                            b"IN",
-                        ]
-                        .iter()
-                        .any(|k| word.eq_ignore_ascii_case(k))
-                    {
-                        operators += 1;
+                    if sparql {
+                        if KEYWORDS.iter().any(|k| word.eq_ignore_ascii_case(k)) {
+                            operators += 1;
+                        }
+                        pending_call = OPTIONAL_ARGUMENT_CALLS
+                            .iter()
+                            .any(|k| word.eq_ignore_ascii_case(k));
                     }
-                    previous_word_end = self.at;
                     continue;
                 }
                 _ => {}
@@ -433,6 +469,13 @@ impl<'a> Scanner<'a> {
 
     /// XML: element depth, and no entity declarations.
     fn xml(&mut self) -> Result<(), Breach> {
+        // Entity declarations are refused wherever they stand: telling a declaration
+        // from text inside a comment or a quoted value of the document type would take
+        // a DTD parser, and a document that needs `<!ENTITY` in a comment can do without.
+        if let Some(at) = self.text.windows(8).position(|w| w == b"<!ENTITY") {
+            self.advance(at);
+            return Err(self.breach(ENTITY_REFUSED.into()));
+        }
         while self.at < self.text.len() {
             if self.text[self.at] != b'<' {
                 self.bump();
@@ -449,17 +492,13 @@ impl<'a> Scanner<'a> {
                 // expand without bound (a 600-byte file can ask for gigabytes).
                 while self.at < self.text.len() && self.text[self.at] != b'>' {
                     if self.starts_with(b"<!ENTITY") {
-                        return Err(self.breach(
-                            "XML entity declarations are refused (they can expand without bound, the \"billion laughs\"); write the IRIs in full".into(),
-                        ));
+                        return Err(self.breach(ENTITY_REFUSED.into()));
                     }
                     if self.text[self.at] == b'[' {
                         // The internal subset runs to the matching `]`.
                         while self.at < self.text.len() && self.text[self.at] != b']' {
                             if self.starts_with(b"<!ENTITY") {
-                                return Err(self.breach(
-                                    "XML entity declarations are refused (they can expand without bound, the \"billion laughs\"); write the IRIs in full".into(),
-                                ));
+                                return Err(self.breach(ENTITY_REFUSED.into()));
                             }
                             self.bump();
                         }
@@ -755,15 +794,29 @@ mod tests {
         let breach = sparql(&deep).unwrap_err();
         assert_eq!((breach.line, breach.column), (1, 9 + 64 + 1));
         assert!(breach.message.contains("64"), "{}", breach.message);
-        // Brackets inside strings, IRIs and comments do not count.
+        // Brackets inside strings and comments do not count.
         let quoted = format!(
-            "SELECT * {{ ?s ?p \"{}\" . ?s ?p '''{}''' . ?s ?p <urn:x({})> }} # {}",
+            "SELECT * {{ ?s ?p \"{}\" . ?s ?p '''{}''' . ?s ?p <urn:x(a)> }} # {}",
             "{".repeat(100),
-            "(".repeat(100),
             "(".repeat(100),
             "[".repeat(100)
         );
         assert!(sparql(&quoted).is_ok());
+        // Inside what may be an IRI or a "less than", they count: the parser decides by
+        // context (`?o<((((1))))&&?o>0` is a comparison).
+        let comparison = format!(
+            "SELECT * WHERE {{ ?s ?p ?o FILTER(?o<{}1{}&&?o>0) }}",
+            "(".repeat(1_000),
+            ")".repeat(1_000)
+        );
+        assert!(sparql(&comparison).is_err());
+        // An escaped quote in a name starts no string.
+        let escaped = format!(
+            "PREFIX ex: <urn:x:> SELECT * WHERE {{ ?s ?p ?o FILTER(ex:a\\' || {}1{} = 'x') }}",
+            "(".repeat(1_000),
+            ")".repeat(1_000)
+        );
+        assert!(sparql(&escaped).is_err());
         // Nested parentheses in a filter, on the third line.
         let filter = format!(
             "SELECT *\nWHERE {{ ?s ?p ?o\n FILTER({}1{}) }}",
@@ -808,6 +861,13 @@ mod tests {
                 .message
                 .contains("REPLACE")
         );
+        // A comment between the name and its arguments changes nothing.
+        let commented = format!(
+            "SELECT ?x WHERE {{ BIND({}\"a\"{} AS ?x) }}",
+            "REPLACE#\n(".repeat(13),
+            ", \"a\", \"b\")".repeat(13)
+        );
+        assert!(sparql(&commented).is_err());
         // Other calls, and these calls side by side, are not counted.
         let side_by_side = format!(
             "SELECT * WHERE {{ FILTER({}) }}",
@@ -836,6 +896,16 @@ mod tests {
         let breach = scan(laughs, Syntax::Xml).unwrap_err();
         assert_eq!(breach.line, 3);
         assert!(breach.message.contains("entity"));
+        // Hidden behind a `]` in a comment of the document type: still refused.
+        let hidden = br#"<?xml version="1.0"?>
+<!DOCTYPE r [ <!-- ] --> <!ENTITY a "aaaa"> ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>"#;
+        assert!(
+            scan(hidden, Syntax::Xml)
+                .unwrap_err()
+                .message
+                .contains("entity")
+        );
         let deep = format!("{}{}", "<a>".repeat(200), "</a>".repeat(200));
         assert!(scan(deep.as_bytes(), Syntax::Xml).is_err());
         let fine = r#"<rdf:RDF xmlns:rdf="x"><rdf:Description rdf:about="u>v"><p/></rdf:Description></rdf:RDF>"#;

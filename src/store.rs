@@ -755,11 +755,22 @@ impl GraphStore {
                 },
             };
         }
-        tracing::debug!("evaluating {query}");
         let mut evaluator = SparqlEvaluator::new().without_default_http_service_handler();
         if let Some(token) = &controls.cancel {
             evaluator = evaluator.with_cancellation_token(token.clone());
+            // Oxigraph's sort never looks at the token: each comparison does, here.
+            query = watch_sorts(query);
+            let token = token.clone();
+            evaluator = evaluator.with_custom_function(vocab::alive(), move |_| {
+                if token.is_cancelled() {
+                    // Unwinds out of the sort, without the panic hook: the caller catches
+                    // it and answers that the budget ran out.
+                    std::panic::resume_unwind(Box::new(Error::Cancelled));
+                }
+                Some(Literal::from(true).into())
+            });
         }
+        tracing::debug!("evaluating {query}");
         let mut prepared = evaluator.for_query(query);
         match &controls.dataset {
             Some(spec) => {
@@ -825,39 +836,48 @@ impl GraphStore {
         cancel: Option<CancellationToken>,
     ) -> Result<ImportReport> {
         let started = now();
-        let update = self.expand_graph_targets(update)?;
-        let mut named: BTreeSet<NamedNode> = written_graphs(&update).collect();
-        let mut evaluator = SparqlEvaluator::new().without_default_http_service_handler();
-        if let Some(token) = &cancel {
-            evaluator = evaluator.with_cancellation_token(token.clone());
-        }
-        let mut prepared = evaluator.for_update(update);
-        if let Some(spec) = dataset {
-            for using in prepared.using_datasets_mut() {
-                using.set_default_graph(spec.default.iter().cloned().map(Into::into).collect());
-                using.set_available_named_graphs(
-                    spec.named.iter().cloned().map(Into::into).collect(),
-                );
-            }
-        }
+        let mut named: BTreeSet<NamedNode> = BTreeSet::new();
         let mut transaction = self
             .store
             .start_transaction()
             .map_err(|e| self.storage(e))?;
-        prepared
-            .on_transaction(&mut transaction)
-            .execute()
-            .map_err(|e| {
-                // Oxigraph reports a cancelled update as an unexpected error.
-                if cancel.as_ref().is_some_and(CancellationToken::is_cancelled) {
-                    Error::Cancelled
-                } else {
-                    Error::Query {
-                        context: "the update failed".into(),
-                        message: e.to_string(),
-                    }
+        // One operation after the other in the transaction, as the update would run, so
+        // that `ALL` and `NAMED` are expanded into the graphs there are at that point
+        // (`INSERT DATA { GRAPH <g> {…} } ; DROP ALL` drops <g> too).
+        for operation in update.operations {
+            let one = Update {
+                base_iri: update.base_iri.clone(),
+                operations: self.expand_graph_targets(operation, &transaction)?,
+            };
+            named.extend(written_graphs(&one));
+            let mut evaluator = SparqlEvaluator::new().without_default_http_service_handler();
+            if let Some(token) = &cancel {
+                evaluator = evaluator.with_cancellation_token(token.clone());
+            }
+            let mut prepared = evaluator.for_update(one);
+            if let Some(spec) = dataset {
+                for using in prepared.using_datasets_mut() {
+                    using.set_default_graph(spec.default.iter().cloned().map(Into::into).collect());
+                    using.set_available_named_graphs(
+                        spec.named.iter().cloned().map(Into::into).collect(),
+                    );
                 }
-            })?;
+            }
+            prepared
+                .on_transaction(&mut transaction)
+                .execute()
+                .map_err(|e| {
+                    // Oxigraph reports a cancelled update as an unexpected error.
+                    if cancel.as_ref().is_some_and(CancellationToken::is_cancelled) {
+                        Error::Cancelled
+                    } else {
+                        Error::Query {
+                            context: "the update failed".into(),
+                            message: e.to_string(),
+                        }
+                    }
+                })?;
+        }
         if cancel.as_ref().is_some_and(CancellationToken::is_cancelled) {
             return Err(Error::Cancelled);
         }
@@ -879,66 +899,52 @@ impl GraphStore {
 
     /// `CLEAR`/`DROP` of `ALL` or `NAMED` act on every graph of the user's dataset: the
     /// default graph (for `ALL`) and every named graph but the provenance graph, which
-    /// labgraph keeps outside that dataset (as Virtuoso keeps its system graphs). The
-    /// targets are expanded into those graphs by name, under the writer's lock, so each
-    /// dropped graph is then recorded like any other write.
-    fn expand_graph_targets(&self, mut update: Update) -> Result<Update> {
+    /// labgraph keeps outside that dataset (as Virtuoso keeps its system graphs). Such an
+    /// operation is expanded into those graphs by name, as the transaction has them when
+    /// it runs, so that each dropped graph is then recorded like any other write; any
+    /// other operation is kept as it is.
+    fn expand_graph_targets(
+        &self,
+        operation: GraphUpdateOperation,
+        transaction: &oxigraph::store::Transaction<'_>,
+    ) -> Result<Vec<GraphUpdateOperation>> {
         use spargebra::algebra::GraphTarget;
-        let expands = |op: &GraphUpdateOperation| {
-            matches!(
-                op,
-                GraphUpdateOperation::Clear {
-                    graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs,
-                    ..
-                } | GraphUpdateOperation::Drop {
-                    graph: GraphTarget::AllGraphs | GraphTarget::NamedGraphs,
-                    ..
-                }
-            )
+        let (drop, silent, all) = match &operation {
+            GraphUpdateOperation::Clear { graph, silent }
+                if matches!(graph, GraphTarget::AllGraphs | GraphTarget::NamedGraphs) =>
+            {
+                (false, *silent, matches!(graph, GraphTarget::AllGraphs))
+            }
+            GraphUpdateOperation::Drop { graph, silent }
+                if matches!(graph, GraphTarget::AllGraphs | GraphTarget::NamedGraphs) =>
+            {
+                (true, *silent, matches!(graph, GraphTarget::AllGraphs))
+            }
+            _ => return Ok(vec![operation]),
         };
-        if !update.operations.iter().any(expands) {
-            return Ok(update);
-        }
         let imports = self.imports_graph();
-        let mut graphs = Vec::new();
-        for graph in self.store.named_graphs() {
+        let mut targets = Vec::new();
+        if all {
+            targets.push(GraphTarget::DefaultGraph);
+        }
+        for graph in transaction.named_graphs() {
             match graph.map_err(|e| self.storage(e))? {
-                NamedOrBlankNode::NamedNode(g) if g != imports => graphs.push(g),
+                NamedOrBlankNode::NamedNode(g) if g != imports => {
+                    targets.push(GraphTarget::NamedNode(g))
+                }
                 _ => {}
             }
         }
-        let mut operations = Vec::with_capacity(update.operations.len());
-        for op in update.operations {
-            let (drop, silent, all) = match &op {
-                GraphUpdateOperation::Clear { graph, silent } => {
-                    (false, *silent, matches!(graph, GraphTarget::AllGraphs))
-                }
-                GraphUpdateOperation::Drop { graph, silent } => {
-                    (true, *silent, matches!(graph, GraphTarget::AllGraphs))
-                }
-                _ => {
-                    operations.push(op);
-                    continue;
-                }
-            };
-            if !expands(&op) {
-                operations.push(op);
-                continue;
-            }
-            let targets = all
-                .then_some(GraphTarget::DefaultGraph)
-                .into_iter()
-                .chain(graphs.iter().cloned().map(GraphTarget::NamedNode));
-            for graph in targets {
-                operations.push(if drop {
+        Ok(targets
+            .into_iter()
+            .map(|graph| {
+                if drop {
                     GraphUpdateOperation::Drop { silent, graph }
                 } else {
                     GraphUpdateOperation::Clear { silent, graph }
-                });
-            }
-        }
-        update.operations = operations;
-        Ok(update)
+                }
+            })
+            .collect())
     }
 
     /// Whether the store has this graph: the default graph always exists; a named graph
@@ -1542,6 +1548,162 @@ fn written_graphs(update: &Update) -> impl Iterator<Item = NamedNode> + '_ {
 
 fn protected_graph(graph: &NamedNode) -> Error {
     Error::Protected(graph.to_string())
+}
+
+/// Makes every `ORDER BY` of a query check its cancellation token on each comparison:
+/// each key `e` becomes `IF(<alive>(), e, e)`, whose value is `e`'s, errors included, and
+/// whose condition is the custom function [`vocab::alive`].
+fn watch_sorts(query: Query) -> Query {
+    match query {
+        Query::Select {
+            dataset,
+            pattern,
+            base_iri,
+        } => Query::Select {
+            dataset,
+            pattern: watched(pattern),
+            base_iri,
+        },
+        Query::Construct {
+            template,
+            dataset,
+            pattern,
+            base_iri,
+        } => Query::Construct {
+            template,
+            dataset,
+            pattern: watched(pattern),
+            base_iri,
+        },
+        Query::Describe {
+            dataset,
+            pattern,
+            base_iri,
+        } => Query::Describe {
+            dataset,
+            pattern: watched(pattern),
+            base_iri,
+        },
+        Query::Ask {
+            dataset,
+            pattern,
+            base_iri,
+        } => Query::Ask {
+            dataset,
+            pattern: watched(pattern),
+            base_iri,
+        },
+    }
+}
+
+/// [`watch_sorts`] on a pattern (its depth is bounded by `bounds`).
+fn watched(pattern: GraphPattern) -> GraphPattern {
+    use spargebra::algebra::{Expression, Function, OrderExpression};
+    let boxed = |p: Box<GraphPattern>| Box::new(watched(*p));
+    let alive = |e: Expression| {
+        Expression::If(
+            Box::new(Expression::FunctionCall(
+                Function::Custom(vocab::alive()),
+                Vec::new(),
+            )),
+            Box::new(e.clone()),
+            Box::new(e),
+        )
+    };
+    match pattern {
+        GraphPattern::OrderBy { inner, expression } => GraphPattern::OrderBy {
+            inner: boxed(inner),
+            expression: expression
+                .into_iter()
+                .map(|order| match order {
+                    OrderExpression::Asc(e) => OrderExpression::Asc(alive(e)),
+                    OrderExpression::Desc(e) => OrderExpression::Desc(alive(e)),
+                })
+                .collect(),
+        },
+        GraphPattern::Join { left, right } => GraphPattern::Join {
+            left: boxed(left),
+            right: boxed(right),
+        },
+        GraphPattern::LeftJoin {
+            left,
+            right,
+            expression,
+        } => GraphPattern::LeftJoin {
+            left: boxed(left),
+            right: boxed(right),
+            expression,
+        },
+        GraphPattern::Lateral { left, right } => GraphPattern::Lateral {
+            left: boxed(left),
+            right: boxed(right),
+        },
+        GraphPattern::Union { left, right } => GraphPattern::Union {
+            left: boxed(left),
+            right: boxed(right),
+        },
+        GraphPattern::Minus { left, right } => GraphPattern::Minus {
+            left: boxed(left),
+            right: boxed(right),
+        },
+        GraphPattern::Filter { expr, inner } => GraphPattern::Filter {
+            expr,
+            inner: boxed(inner),
+        },
+        GraphPattern::Graph { name, inner } => GraphPattern::Graph {
+            name,
+            inner: boxed(inner),
+        },
+        GraphPattern::Extend {
+            inner,
+            variable,
+            expression,
+        } => GraphPattern::Extend {
+            inner: boxed(inner),
+            variable,
+            expression,
+        },
+        GraphPattern::Project { inner, variables } => GraphPattern::Project {
+            inner: boxed(inner),
+            variables,
+        },
+        GraphPattern::Distinct { inner } => GraphPattern::Distinct {
+            inner: boxed(inner),
+        },
+        GraphPattern::Reduced { inner } => GraphPattern::Reduced {
+            inner: boxed(inner),
+        },
+        GraphPattern::Slice {
+            inner,
+            start,
+            length,
+        } => GraphPattern::Slice {
+            inner: boxed(inner),
+            start,
+            length,
+        },
+        GraphPattern::Group {
+            inner,
+            variables,
+            aggregates,
+        } => GraphPattern::Group {
+            inner: boxed(inner),
+            variables,
+            aggregates,
+        },
+        GraphPattern::Service {
+            name,
+            inner,
+            silent,
+        } => GraphPattern::Service {
+            name,
+            inner: boxed(inner),
+            silent,
+        },
+        leaf @ (GraphPattern::Bgp { .. }
+        | GraphPattern::Path { .. }
+        | GraphPattern::Values { .. }) => leaf,
+    }
 }
 
 /// Joins a `VALUES` table with a query pattern, below the solution modifiers, the

@@ -566,3 +566,51 @@ fn sigterm_stops_the_server_within_seconds_whatever_runs() {
         .arg(server._store.path().join("store"))
         .arg("graphs"));
 }
+
+#[test]
+fn slow_bodies_cannot_shut_out_the_others() {
+    use std::io::Write;
+    let server = Server::start(&["--max-connections", "4"]);
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // As many connections as allowed, each sending a large body at 20 KB/s: above the
+    // minimum rate, so none gets 408; they must still make room for others.
+    let senders: Vec<_> = (0..4)
+        .map(|_| {
+            let (address, stop) = (address.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut stream) = std::net::TcpStream::connect(&address) else {
+                        return;
+                    };
+                    let head = "POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 1000000\r\n\r\n";
+                    if stream.write_all(head.as_bytes()).is_err() {
+                        continue;
+                    }
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                        && stream.write_all(&[b' '; 2_000]).is_ok()
+                    {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1_000));
+    let agent = agent();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let health = agent.get(format!("{}/healthz", server.url)).call().unwrap();
+        assert_eq!(health.status().as_u16(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "/healthz took {:?} among slow bodies",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for sender in senders {
+        sender.join().unwrap();
+    }
+}

@@ -32,6 +32,33 @@ thread_local! {
     /// On a connection's own thread: a handle on its socket, to see whether the client
     /// is still there.
     static CLIENT: RefCell<Option<Arc<TcpStream>>> = const { RefCell::new(None) };
+    /// On a connection's own thread: the connection, as the accept loop sees it.
+    static LIVE: RefCell<Option<Arc<Live>>> = const { RefCell::new(None) };
+}
+
+/// While a request's body is read, its connection may be closed to make room, like one
+/// waiting for a request: a client that sends its body slowly is no better than one that
+/// sends its head slowly. Dropping this marks the connection busy again.
+pub(super) struct ReadingBody(Option<Arc<Live>>);
+
+impl ReadingBody {
+    /// Marks the connection of this thread, if any, as open to eviction.
+    pub(super) fn begin() -> Self {
+        let live = LIVE.with(|live| live.borrow().clone());
+        if let Some(live) = &live {
+            *live.waiting_since.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+            live.busy.store(false, Ordering::SeqCst);
+        }
+        Self(live)
+    }
+}
+
+impl Drop for ReadingBody {
+    fn drop(&mut self) {
+        if let Some(live) = &self.0 {
+            live.busy.store(true, Ordering::SeqCst);
+        }
+    }
 }
 
 /// The client of the connection this thread serves, when the code runs on a connection's
@@ -200,6 +227,7 @@ fn connection(
     };
     let client = stream.try_clone().ok().map(Arc::new);
     CLIENT.with(|own| *own.borrow_mut() = client);
+    LIVE.with(|own| *own.borrow_mut() = Some(Arc::clone(live)));
     runtime.block_on(async move {
         let stream = match stream
             .set_nonblocking(true)
@@ -244,8 +272,9 @@ fn connection(
             // Too many connections: this one, waiting for a request, makes room. A
             // request that arrived meanwhile is served first.
             () = live.evict.notified() => {
-                // Waiting for a request (a head coming in slowly, or none): closed at
-                // once. A request that arrived just now is answered first.
+                // Waiting for a request (a head coming in slowly, or none) or reading a
+                // body: closed at once. A request that arrived just now is answered
+                // first.
                 if live.busy.load(Ordering::SeqCst) {
                     connection.as_mut().graceful_shutdown();
                     let _ = tokio::time::timeout(EVICTION_GRACE, connection).await;
@@ -254,6 +283,7 @@ fn connection(
         }
     });
     CLIENT.with(|own| own.borrow_mut().take());
+    LIVE.with(|own| own.borrow_mut().take());
 }
 
 /// How often the watchdog looks at the queries it watches.

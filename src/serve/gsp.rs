@@ -40,7 +40,12 @@ pub async fn direct(
             "a graph's own URL names it already: ?graph and ?default belong to /store",
         ));
     }
-    let graph = state.store.base().resolve(&path)?;
+    // The base IRI followed by the path, never another IRI (`/id/http:%2F%2F…`).
+    let iri = format!("{}{path}", state.store.base().as_str());
+    let graph = NamedNode::new(&iri).map_err(|e| Error::Iri {
+        iri,
+        message: e.to_string(),
+    })?;
     dispatch(
         &state,
         Target::Graph(graph.into()),
@@ -222,7 +227,7 @@ async fn write(
         && negotiate::content_essence(content_type) == "multipart/form-data"
     {
         let bytes = read_body(body, state.options.max_upload_bytes).await?;
-        let parts = multipart(content_type, bytes).await?;
+        let parts = multipart(content_type, bytes, state.options.max_upload_bytes).await?;
         let base = state.store.base().as_str().to_owned();
         let cap = state.options.max_upload_triples;
         tokio::task::spawn_blocking(move || -> crate::Result<Vec<Triple>> {
@@ -262,18 +267,12 @@ async fn write(
         GraphName::NamedNode(g) => HeaderValue::from_str(g.as_str()).ok(),
         _ => None,
     };
-    let _writing = state.writer.lock().await;
-    let store = Arc::clone(&state.store);
     let source = format!("Graph Store Protocol {method}");
-    let outcome = tokio::task::spawn_blocking(move || match method {
+    let outcome = super::write(state, None, move |store, _| match method {
         Method::DELETE => store.delete_graph(graph.as_ref(), &source),
         ref m => store.store_graph(graph.as_ref(), triples, *m == Method::PUT, &source),
     })
-    .await??;
-    if !deleting || outcome {
-        state.written();
-        state.metrics.write();
-    }
+    .await?;
     Ok(match (deleting, outcome) {
         // DELETE of a graph that does not exist.
         (true, false) => {
@@ -303,15 +302,28 @@ async fn write(
 async fn multipart(
     content_type: &str,
     body: axum::body::Bytes,
+    limit: usize,
 ) -> Result<Vec<(String, oxigraph::io::RdfFormat, axum::body::Bytes)>, ApiError> {
     use axum::extract::FromRequest as _;
+    use tower::{Layer as _, ServiceExt as _};
     let request = axum::http::Request::builder()
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let mut form = axum::extract::Multipart::from_request(request, &())
-        .await
-        .map_err(|e| ApiError::bad_request(format!("the multipart body is malformed: {e}")))?;
+    // The body is read already, within `--max-upload-mib`: the extractor's own default
+    // limit (2 MiB) must not apply a second, smaller one.
+    let extract = axum::extract::DefaultBodyLimit::max(limit).layer(tower::service_fn(
+        |request: axum::http::Request<Body>| async move {
+            Ok::<_, std::convert::Infallible>(
+                axum::extract::Multipart::from_request(request, &()).await,
+            )
+        },
+    ));
+    let mut form = match extract.oneshot(request).await {
+        Ok(form) => form,
+        Err(never) => match never {},
+    }
+    .map_err(|e| ApiError::bad_request(format!("the multipart body is malformed: {e}")))?;
     let mut parts = Vec::new();
     while let Some(field) = form
         .next_field()

@@ -31,6 +31,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use oxigraph::sparql::CancellationToken;
 use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -99,8 +100,10 @@ pub struct AppState {
     epoch: u64,
     cache: cache::Cache,
     queries: Arc<Semaphore>,
-    /// Writes are serialised: one at a time, in the order they arrive.
-    writer: tokio::sync::Mutex<()>,
+    /// Writes are serialised: one at a time. A blocking lock, taken on the thread that
+    /// writes, so that it is held until the write has really ended, whatever becomes of
+    /// the request.
+    writer: std::sync::Mutex<()>,
     metrics: metrics::Metrics,
     /// The query page, rendered once with its examples.
     page: String,
@@ -113,6 +116,12 @@ type Shared = Arc<AppState>;
 impl AppState {
     fn new(store: GraphStore, options: Options) -> Result<Self> {
         let page = page::render(store.base())?;
+        // Time budgets of writes, and of queries run on connection threads.
+        let watchdog: Arc<connections::Watchdog> = Arc::default();
+        watchdog.start().map_err(|e| Error::Io {
+            path: "the watchdog thread".into(),
+            source: e,
+        })?;
         let epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
@@ -123,9 +132,9 @@ impl AppState {
             epoch,
             cache: cache::Cache::new(options.cache_entries, options.cache_bytes),
             queries: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
-            writer: tokio::sync::Mutex::new(()),
+            writer: std::sync::Mutex::new(()),
             metrics: metrics::Metrics::new(),
-            watchdog: Arc::default(),
+            watchdog,
             options,
         })
     }
@@ -143,6 +152,37 @@ impl AppState {
     fn writable(&self) -> bool {
         self.options.admin_token.is_some()
     }
+}
+
+/// Runs a write on the blocking pool, serialised with every other write, within `budget`
+/// when given (the watchdog cancels `work`'s token then, and when the client of the
+/// connection hangs up; so does dropping the request). Whatever becomes of the request,
+/// the write runs to its end with the writer's lock held; after it succeeds, every ETag
+/// changes and the cache is emptied.
+async fn write<T: Send + 'static>(
+    state: &Shared,
+    budget: Option<Duration>,
+    work: impl FnOnce(&GraphStore, CancellationToken) -> Result<T> + Send + 'static,
+) -> std::result::Result<T, Error> {
+    let token = CancellationToken::new();
+    let _hang_up = sparql::CancelOnDrop(token.clone());
+    let client = connections::own_client();
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || {
+        let _writing = state
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _watch = budget.map(|budget| state.watchdog.watch(token.clone(), budget, client));
+        let outcome = crate::bounds::on_large_stack(|| work(&state.store, token));
+        if outcome.is_ok() {
+            state.written();
+            state.metrics.write();
+        }
+        outcome
+    })
+    .await
+    .unwrap_or_else(|join| Err(Error::Panicked(join.to_string())))
 }
 
 /// The application: every route with its middleware. Tests drive it without a socket.
@@ -231,10 +271,6 @@ pub async fn serve(store: GraphStore, options: Options, bind: SocketAddr) -> Res
     let writable = options.admin_token.is_some();
     let max_connections = options.max_connections;
     let state: Shared = Arc::new(AppState::new(store, options)?);
-    state.watchdog.start().map_err(|e| Error::Io {
-        path: "the watchdog thread".into(),
-        source: e,
-    })?;
     let app = router(state);
     tracing::info!(
         target: "labgraph::serve",

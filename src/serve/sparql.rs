@@ -426,6 +426,8 @@ fn run(
     }));
     let body = match evaluated {
         Ok(body) => body,
+        // The sort's check of the budget (`store::watch_sorts`), or any panic once the
+        // budget has run out.
         Err(_) if token.is_cancelled() => return Err(Error::Cancelled),
         Err(panic) => {
             let message = panic
@@ -486,8 +488,8 @@ fn finish(state: &AppState, outcome: crate::Result<Bytes>) -> Result<Bytes, ApiE
     Ok(outcome?)
 }
 
-/// Cancels a query when dropped.
-struct CancelOnDrop(CancellationToken);
+/// Cancels a query or a write when dropped.
+pub(super) struct CancelOnDrop(pub(super) CancellationToken);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
@@ -525,30 +527,17 @@ async fn update_response(
             "the update has its own USING or WITH clause: it cannot also take using-graph-uri or using-named-graph-uri",
         ));
     }
-    let _writing = state.writer.lock().await;
-    let store = Arc::clone(&state.store);
-    // An update has the time budget of a query: past it, its evaluation is cancelled and
-    // nothing is written (503). The lock is held until the evaluation has really ended.
-    let token = CancellationToken::new();
-    let cancel = token.clone();
-    let task = tokio::task::spawn_blocking(move || {
-        crate::bounds::on_large_stack(|| {
-            store.update(
-                update,
-                dataset.as_ref(),
-                "SPARQL 1.1 Update (HTTP)",
-                Some(token),
-            )
-        })
-    });
-    tokio::pin!(task);
-    let report = tokio::select! {
-        done = &mut task => done,
-        () = tokio::time::sleep(state.options.timeout) => {
-            cancel.cancel();
-            task.await
-        }
-    }?;
+    // An update has the time budget of a query: past it, or when its client hangs up,
+    // its evaluation is cancelled and nothing is written (503).
+    let report = super::write(state, Some(state.options.timeout), move |store, token| {
+        store.update(
+            update,
+            dataset.as_ref(),
+            "SPARQL 1.1 Update (HTTP)",
+            Some(token),
+        )
+    })
+    .await;
     let report = match report {
         Err(Error::Cancelled) => {
             state.metrics.query(Outcome::Cancelled);
@@ -556,8 +545,6 @@ async fn update_response(
         }
         other => other?,
     };
-    state.written();
-    state.metrics.write();
     if let Some(activity) = &report.activity {
         tracing::info!(target: "labgraph::serve", %activity, "update committed");
     }
@@ -760,6 +747,7 @@ pub(super) async fn read_body_within(
     if body.size_hint().lower() > limit as u64 {
         return Err(ApiError::too_large(limit));
     }
+    let _evictable = super::connections::ReadingBody::begin();
     let started = std::time::Instant::now();
     let mut bytes = Vec::new();
     loop {
