@@ -649,20 +649,34 @@ impl GraphStore {
     /// The text is first scanned for the bounds of [`crate::bounds`], and the parsed
     /// algebra checked for its depth, so that nothing it asks for overflows a stack.
     pub fn prepare(&self, query: &str) -> Result<Prepared> {
-        crate::bounds::scan_sparql(query, "the query")?;
-        let query = crate::bounds::on_large_stack(|| {
-            let query = self
-                .parser
-                .clone()
-                .parse_query(query)
-                .map_err(|e| Error::Query {
-                    context: "the query does not parse".into(),
-                    message: e.to_string(),
-                })?;
-            crate::bounds::check_query(&query)?;
-            Ok::<_, Error>(query)
-        })?;
-        Ok(Prepared(query))
+        self.parse_bounded(
+            query,
+            "the query",
+            SparqlParser::parse_query,
+            crate::bounds::check_query,
+        )
+        .map(Prepared)
+    }
+
+    /// Scans a SPARQL text for the bounds of [`crate::bounds`], parses it on a large stack
+    /// and checks what it parsed; `what` names it in messages.
+    fn parse_bounded<T: Send>(
+        &self,
+        text: &str,
+        what: &str,
+        parse: impl FnOnce(SparqlParser, &str) -> std::result::Result<T, spargebra::SparqlSyntaxError>
+        + Send,
+        check: impl FnOnce(&T) -> Result<()> + Send,
+    ) -> Result<T> {
+        crate::bounds::scan_sparql(text, what)?;
+        crate::bounds::on_large_stack(|| {
+            let parsed = parse(self.parser.clone(), text).map_err(|e| Error::Query {
+                context: format!("{what} does not parse"),
+                message: e.to_string(),
+            })?;
+            check(&parsed)?;
+            Ok(parsed)
+        })
     }
 
     /// Evaluates a query prepared by [`GraphStore::prepare`]. `SERVICE` is refused, and the
@@ -794,19 +808,12 @@ impl GraphStore {
     /// Parses a SPARQL update with the project's prefixes and base IRI. `LOAD` is refused:
     /// the server never fetches remote documents.
     pub fn prepare_update(&self, text: &str) -> Result<Update> {
-        crate::bounds::scan_sparql(text, "the update")?;
-        let update = crate::bounds::on_large_stack(|| {
-            let update = self
-                .parser
-                .clone()
-                .parse_update(text)
-                .map_err(|e| Error::Query {
-                    context: "the update does not parse".into(),
-                    message: e.to_string(),
-                })?;
-            crate::bounds::check_update(&update)?;
-            Ok::<_, Error>(update)
-        })?;
+        let update = self.parse_bounded(
+            text,
+            "the update",
+            SparqlParser::parse_update,
+            crate::bounds::check_update,
+        )?;
         if update
             .operations
             .iter()
