@@ -11,8 +11,10 @@ use axum::response::{IntoResponse, Response};
 use oxigraph::io::RdfParser;
 use oxigraph::model::{GraphName, NamedNode, Triple};
 
+use super::body::read_body;
 use super::negotiate::{self, Repr};
-use super::sparql::{Params, accept, not_modified, read_body, slot, validators};
+use super::params::Params;
+use super::sparql::{accept, not_modified, slot, validators};
 use super::{ApiError, AppState, Shared, auth, cache};
 use crate::error::Error;
 

@@ -11,13 +11,16 @@
 //! results are cached in memory until the next write.
 
 mod auth;
+mod body;
 mod cache;
 mod connections;
+mod description;
 mod gsp;
 pub mod limits;
 mod metrics;
 pub mod negotiate;
 mod page;
+mod params;
 mod sparql;
 
 use std::net::SocketAddr;

@@ -8,68 +8,19 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use oxigraph::model::vocab::rdf;
-use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{NamedNode, Term};
 use oxigraph::sparql::{CancellationToken, QueryResults, Variable};
 use spargebra::GraphUpdateOperation;
 
+use super::body::read_body;
 use super::metrics::Outcome;
 use super::negotiate::{self, Repr};
+use super::params::Params;
 use super::{ApiError, AppState, CACHE_HEADER, Shared, auth, cache, page};
 use crate::error::Error;
 use crate::queries;
 use crate::results;
 use crate::store::{Controls, DatasetSpec, GraphStore, Prepared};
-
-/// Query-string or form parameters, in order, repeats kept.
-pub(super) struct Params(Vec<(String, String)>);
-
-impl Params {
-    pub(super) fn parse(raw: &[u8]) -> Self {
-        Self(
-            form_urlencoded::parse(raw)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    fn extend(&mut self, other: Params) {
-        self.0.extend(other.0);
-    }
-
-    pub(super) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub(super) fn has(&self, name: &str) -> bool {
-        self.all(name).next().is_some()
-    }
-
-    /// The `format` parameter. Clients repeat it with synonyms (SPARQLWrapper sends
-    /// `format=csv&format=text/csv`): the first value decides.
-    pub(super) fn format(&self) -> Result<Option<&str>, ApiError> {
-        Ok(self.all("format").next())
-    }
-
-    /// A parameter given at most once.
-    pub(super) fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
-        let mut values = self
-            .0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str());
-        let first = values.next();
-        if values.next().is_some() {
-            return Err(ApiError::bad_request(format!(
-                "the parameter '{name}' is given more than once"
-            )));
-        }
-        Ok(first)
-    }
-}
 
 /// A query to answer: its text (parsed only when the cache cannot answer), parameters,
 /// dataset, and the text that identifies it in cache keys and ETags.
@@ -105,7 +56,7 @@ pub async fn get(
         None if !params.has("format") && negotiate::prefers_html(accept(&headers)) => {
             Ok(page::query_page(&state.page))
         }
-        None => service_description(&state, &params, &headers).await,
+        None => super::description::service_description(&state, &params, &headers).await,
     }
 }
 
@@ -551,243 +502,16 @@ async fn update_response(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format.
-async fn service_description(
-    state: &Shared,
-    params: &Params,
-    headers: &HeaderMap,
-) -> Result<Response, ApiError> {
-    let offered = negotiate::graphs();
-    let repr = negotiate::choose(&offered, accept(headers), params.format()?)
-        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
-    let Repr::Graph(format) = repr else {
-        return Err(ApiError::not_acceptable(&offered));
-    };
-    let endpoint = endpoint_iri(headers)?;
-    // It counts the triples of every graph (a second on a million triples): cached until
-    // the next write, like query results.
-    let key = cache::key((
-        state.epoch,
-        state.generation(),
-        "service-description",
-        endpoint.as_str(),
-        repr.media_type(),
-    ));
-    let etag = cache::etag(key);
-    if let Some(entry) = state.cache.get(key) {
-        state.metrics.cache(true);
-        return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
-    }
-    state.metrics.cache(false);
-    let store = Arc::clone(&state.store);
-    let writable = state.writable();
-    let body = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
-        let triples = description(&store, &endpoint, writable)?;
-        let mut body = Vec::new();
-        let mut writer = crate::store::prefixed(oxigraph::io::RdfSerializer::from_format(format))
-            .with_prefix("sd", SD)
-            .expect("valid IRI")
-            .for_writer(&mut body);
-        for triple in &triples {
-            writer.serialize_triple(triple).map_err(|e| Error::Io {
-                path: "the response".into(),
-                source: e,
-            })?;
-        }
-        writer.finish().map_err(|e| Error::Io {
-            path: "the response".into(),
-            source: e,
-        })?;
-        Ok(body)
-    })
-    .await??;
-    Ok(computed(state, key, &etag, body.into(), repr.media_type()))
-}
-
-const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
-const FORMATS: &str = "http://www.w3.org/ns/formats/";
-
-fn description(
-    store: &crate::store::GraphStore,
-    endpoint: &NamedNode,
-    writable: bool,
-) -> crate::Result<Vec<Triple>> {
-    let sd = |local: &str| NamedNode::new_unchecked(format!("{SD}{local}"));
-    let service = NamedOrBlankNode::from(BlankNode::default());
-    let mut triples = vec![
-        Triple::new(service.clone(), rdf::TYPE, sd("Service")),
-        Triple::new(service.clone(), sd("endpoint"), endpoint.clone()),
-        Triple::new(
-            service.clone(),
-            sd("supportedLanguage"),
-            sd("SPARQL11Query"),
-        ),
-        Triple::new(service.clone(), sd("feature"), sd("UnionDefaultGraph")),
-        Triple::new(service.clone(), sd("feature"), sd("EmptyGraphs")),
-        Triple::new(
-            service.clone(),
-            sd("defaultEntailmentRegime"),
-            NamedNode::new_unchecked("http://www.w3.org/ns/entailment/Simple"),
-        ),
-        Triple::new(
-            service.clone(),
-            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
-            Literal::new_language_tagged_literal_unchecked(
-                "labgraph — référentiel du Lab des transitions (IREV)",
-                "fr",
-            ),
-        ),
-        Triple::new(
-            service.clone(),
-            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
-            Literal::new_language_tagged_literal_unchecked(
-                "labgraph — the Lab des transitions (IREV) knowledge graph",
-                "en",
-            ),
-        ),
-    ];
-    if writable {
-        triples.push(Triple::new(
-            service.clone(),
-            sd("supportedLanguage"),
-            sd("SPARQL11Update"),
-        ));
-    }
-    for format in [
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "N-Triples",
-        "N-Quads",
-        "TriG",
-        "RDF_XML",
-        "JSON-LD",
-    ] {
-        triples.push(Triple::new(
-            service.clone(),
-            sd("resultFormat"),
-            NamedNode::new_unchecked(format!("{FORMATS}{format}")),
-        ));
-    }
-    let dataset = NamedOrBlankNode::from(BlankNode::default());
-    let default_graph = NamedOrBlankNode::from(BlankNode::default());
-    triples.push(Triple::new(service, sd("defaultDataset"), dataset.clone()));
-    triples.push(Triple::new(dataset.clone(), rdf::TYPE, sd("Dataset")));
-    triples.push(Triple::new(
-        dataset.clone(),
-        sd("defaultGraph"),
-        default_graph.clone(),
-    ));
-    triples.push(Triple::new(default_graph, rdf::TYPE, sd("Graph")));
-    let void_triples = NamedNode::new_unchecked("http://rdfs.org/ns/void#triples");
-    for info in store.graphs()? {
-        let named = NamedOrBlankNode::from(BlankNode::default());
-        let graph = NamedOrBlankNode::from(BlankNode::default());
-        triples.push(Triple::new(
-            dataset.clone(),
-            sd("namedGraph"),
-            named.clone(),
-        ));
-        triples.push(Triple::new(named.clone(), rdf::TYPE, sd("NamedGraph")));
-        triples.push(Triple::new(named.clone(), sd("name"), info.graph));
-        triples.push(Triple::new(named, sd("graph"), graph.clone()));
-        triples.push(Triple::new(graph.clone(), rdf::TYPE, sd("Graph")));
-        triples.push(Triple::new(
-            graph,
-            void_triples.clone(),
-            Literal::from(info.triples as i64),
-        ));
-    }
-    Ok(triples)
-}
-
-/// This endpoint's IRI, from the request's `Host` (and `X-Forwarded-Proto` behind a
-/// proxy).
-fn endpoint_iri(headers: &HeaderMap) -> Result<NamedNode, ApiError> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|s| *s == "https" || *s == "http")
-        .unwrap_or("http");
-    NamedNode::new(format!("{scheme}://{host}/sparql"))
-        .map_err(|e| ApiError::bad_request(format!("the Host header is not usable: {e}")))
-}
-
 pub(super) fn accept(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
 }
 
-/// How long a client may send nothing while its request body is expected.
-pub(super) const BODY_IDLE: Duration = Duration::from_secs(10);
-/// After this long, a body must have come at [`BODY_MIN_RATE`] on average.
-const BODY_GRACE: Duration = Duration::from_secs(10);
-/// The slowest average a request body may come at, past [`BODY_GRACE`]: 16 KiB/s.
-const BODY_MIN_RATE: f64 = 16.0 * 1024.0;
-
-/// Reads a request body of at most `limit` bytes: 413 beyond (at once when its declared
-/// length says so), 408 when the client sends nothing for [`BODY_IDLE`] or sends slower
-/// than [`BODY_MIN_RATE`] on average past [`BODY_GRACE`]: a slow client cannot hold a
-/// connection, nor the memory of a large upload, for long.
-pub(super) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    read_body_within(body, limit, BODY_IDLE).await
-}
-
-pub(super) async fn read_body_within(
-    mut body: Body,
-    limit: usize,
-    idle: Duration,
-) -> Result<Bytes, ApiError> {
-    use axum::body::HttpBody as _;
-    if body.size_hint().lower() > limit as u64 {
-        return Err(ApiError::too_large(limit));
-    }
-    let _evictable = super::connections::ReadingBody::begin();
-    let started = std::time::Instant::now();
-    let mut bytes = Vec::new();
-    loop {
-        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
-        let frame = match tokio::time::timeout(idle, frame).await {
-            Err(_) => {
-                return Err(ApiError::timeout(format!(
-                    "nothing came for {} s while the request body was expected ({} bytes received)",
-                    idle.as_secs(),
-                    bytes.len()
-                )));
-            }
-            Ok(None) => break,
-            Ok(Some(Err(error))) => {
-                return Err(ApiError::bad_request(format!(
-                    "the request body could not be read: {error}"
-                )));
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        if let Ok(data) = frame.into_data() {
-            if bytes.len() + data.len() > limit {
-                return Err(ApiError::too_large(limit));
-            }
-            bytes.extend_from_slice(&data);
-        }
-        let elapsed = started.elapsed();
-        if elapsed > BODY_GRACE && (bytes.len() as f64) < BODY_MIN_RATE * elapsed.as_secs_f64() {
-            return Err(ApiError::timeout(format!(
-                "the request body comes too slowly ({} bytes in {} s; at least {} KiB/s on average)",
-                bytes.len(),
-                elapsed.as_secs(),
-                BODY_MIN_RATE as u64 / 1024
-            )));
-        }
-    }
-    Ok(Bytes::from(bytes))
-}
-
-fn ok(body: Bytes, content_type: &'static str, etag: &str, cache: &'static str) -> Response {
+pub(super) fn ok(
+    body: Bytes,
+    content_type: &'static str,
+    etag: &str,
+    cache: &'static str,
+) -> Response {
     validators(
         (
             [
@@ -803,7 +527,7 @@ fn ok(body: Bytes, content_type: &'static str, etag: &str, cache: &'static str) 
 }
 
 /// Keeps a computed answer in the cache, and sends it.
-fn computed(
+pub(super) fn computed(
     state: &AppState,
     key: u64,
     etag: &str,

@@ -1,158 +1,12 @@
-//! Bounds on what labgraph parses and evaluates, so that no input — a query sent by
-//! anyone, an upload, a file given to `import` — can overflow a thread's stack or make
-//! memory grow without bound.
-//!
-//! Parsers and evaluators recurse: spargebra's parser once per bracket, Oxigraph's
-//! optimiser and evaluator once per level of the algebra, and dropping a parsed tree once
-//! per level of it. A thread's stack holds a few thousand such levels; a 2 KB query can
-//! ask for more. So:
-//! - every text is scanned before it is parsed, without recursion: brackets nest at most
-//!   [`MAX_NESTING`] deep (SPARQL, Turtle, TriG, JSON-LD), elements at most
-//!   [`MAX_XML_DEPTH`] (RDF/XML), and XML entity declarations (the "billion laughs") are
-//!   refused;
-//! - a SPARQL text holds at most [`MAX_OPERATORS`] operators and keywords that add a level
-//!   to the parsed tree (`+`, `||`, `UNION`, `OPTIONAL`, `/`…), which bounds the depth
-//!   of what the parser builds;
-//! - once parsed, the algebra of a query or update may be at most [`MAX_ALGEBRA_DEPTH`]
-//!   levels deep, counting each triple pattern of a basic graph pattern as a level (the
-//!   optimiser joins them one by one);
-//! - parsing and evaluation run on threads with a stack of [`STACK_SIZE`] bytes
-//!   ([`on_large_stack`]), where the deepest tree these bounds allow fits many times over.
-//!
-//! Every refusal names the bound, and where the text breaks it (line and column).
+//! The scanner of [`super::scan`]: one pass over the bytes of a text, without recursion,
+//! that follows its nesting outside strings and comments, with lines and columns.
 
-use std::cell::Cell;
-
-use spargebra::algebra::{Expression, GraphPattern, OrderExpression, PropertyPathExpression};
-use spargebra::{GraphUpdateOperation, Query, Update};
-
-use crate::error::{Error, Result};
-
-/// Deepest nesting of brackets (`{`, `(`, `[`, `<<`) in SPARQL, Turtle, TriG and JSON.
-pub const MAX_NESTING: usize = 64;
-/// Deepest nesting of XML elements in RDF/XML (each level of RDF nests two elements).
-pub const MAX_XML_DEPTH: usize = 128;
-/// Most operators and keywords that deepen a parsed SPARQL tree, in one text.
-pub const MAX_OPERATORS: usize = 8_192;
-/// Deepest algebra (patterns, expressions, property paths) a query or update may have.
-pub const MAX_ALGEBRA_DEPTH: usize = 512;
-/// Most patterns one group may join (triple patterns, `OPTIONAL`, `MINUS`, nested
-/// groups): Oxigraph's optimiser orders a group's joins in time that grows with about the
-/// fourth power of their number, before the query can be cancelled (100 triple patterns
-/// took 1 s, 200 took 13 s, 450 several minutes).
-pub const MAX_GROUP_PATTERNS: usize = 64;
-/// Most calls of `REPLACE`, `REGEX` and `SUBSTR` nested in one another: their last
-/// argument is optional, and spargebra's parser tries both forms at each level, so its
-/// time doubles with each (16 levels took 0.3 s, 22 levels 20 s). The named query
-/// `search` nests ten.
-pub const MAX_OPTIONAL_ARGUMENT_CALLS: usize = 12;
-/// The stack of the threads that parse and evaluate queries: 64 MiB of address space,
-/// of which only what a query really uses is ever touched.
-pub const STACK_SIZE: usize = 64 << 20;
-
-thread_local! {
-    /// Whether this thread was started with a stack of [`STACK_SIZE`].
-    static LARGE_STACK: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Marks the current thread as started with a stack of [`STACK_SIZE`] bytes (a
-/// connection thread, a worker of the server's blocking pool).
-pub fn mark_large_stack() {
-    LARGE_STACK.with(|large| large.set(true));
-}
-
-/// Runs `work` on a thread whose stack is [`STACK_SIZE`]: the current one when it is
-/// such a thread, else a new scoped thread.
-pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    if LARGE_STACK.with(Cell::get) {
-        return work();
-    }
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("labgraph-eval".into())
-            .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || {
-                mark_large_stack();
-                work()
-            })
-            .expect("a thread can be started")
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
-/// The syntaxes a text is scanned as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Syntax {
-    /// SPARQL queries and updates.
-    Sparql,
-    /// Turtle, TriG, N-Triples, N-Quads (and their RDF 1.2 forms).
-    Turtle,
-    /// JSON and JSON-LD.
-    Json,
-    /// RDF/XML.
-    Xml,
-}
-
-/// A bound broken at a place in a text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Breach {
-    /// 1-based line and column (in characters).
-    pub line: u64,
-    pub column: u64,
-    pub message: String,
-}
-
-impl Breach {
-    /// The breach as an error about `source_name`.
-    pub fn into_error(self, source_name: &str) -> Error {
-        Error::Limit {
-            source_name: source_name.to_owned(),
-            position: Some((self.line, self.column)),
-            message: self.message,
-        }
-    }
-}
-
-/// Scans a text for the bounds of its syntax, before any parser sees it.
-pub fn scan(text: &[u8], syntax: Syntax) -> Result<(), Breach> {
-    let mut scanner = Scanner::new(text);
-    match syntax {
-        Syntax::Sparql => scanner.brackets(true),
-        Syntax::Turtle => scanner.brackets(false),
-        Syntax::Json => scanner.json(),
-        Syntax::Xml => scanner.xml(),
-    }
-}
-
-/// Scans an RDF document before it is parsed; the error names `source_name` with the
-/// line and column where a bound is broken.
-pub fn scan_rdf(text: &[u8], format: oxigraph::io::RdfFormat, source_name: &str) -> Result<()> {
-    use oxigraph::io::RdfFormat;
-    let syntax = match format {
-        RdfFormat::JsonLd { .. } => Syntax::Json,
-        RdfFormat::RdfXml => Syntax::Xml,
-        _ => Syntax::Turtle,
-    };
-    scan(text, syntax).map_err(|breach| breach.into_error(source_name))
-}
-
-/// Scans, parses-side bounds aside, a SPARQL text; the error names the text as `what`
-/// ("the query", "the update").
-pub fn scan_sparql(text: &str, what: &str) -> Result<()> {
-    scan(text.as_bytes(), Syntax::Sparql).map_err(|breach| Error::Query {
-        context: format!("{what} is refused"),
-        message: format!(
-            "line {}, column {}: {}",
-            breach.line, breach.column, breach.message
-        ),
-    })
-}
+use super::{Breach, MAX_NESTING, MAX_OPERATORS, MAX_OPTIONAL_ARGUMENT_CALLS, MAX_XML_DEPTH};
 
 const ENTITY_REFUSED: &str = "XML entity declarations are refused (they can expand without bound, the \"billion laughs\"); write the IRIs in full";
 
 /// A byte-level scanner that tracks lines and columns.
-struct Scanner<'a> {
+pub(super) struct Scanner<'a> {
     text: &'a [u8],
     at: usize,
     line: u64,
@@ -161,7 +15,7 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(text: &'a [u8]) -> Self {
+    pub(super) fn new(text: &'a [u8]) -> Self {
         Self {
             text,
             at: 0,
@@ -282,7 +136,7 @@ impl<'a> Scanner<'a> {
     /// SPARQL and the Turtle family: brackets outside strings and comments; for SPARQL,
     /// also the operators that deepen the parsed tree, and the calls whose parse time
     /// doubles with each level.
-    fn brackets(&mut self, sparql: bool) -> Result<(), Breach> {
+    pub(super) fn brackets(&mut self, sparql: bool) -> Result<(), Breach> {
         const KEYWORDS: [&[u8]; 9] = [
             b"UNION",
             b"OPTIONAL",
@@ -438,7 +292,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// JSON: brackets outside strings.
-    fn json(&mut self) -> Result<(), Breach> {
+    pub(super) fn json(&mut self) -> Result<(), Breach> {
         while self.at < self.text.len() {
             match self.text[self.at] {
                 b'"' => {
@@ -468,7 +322,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// XML: element depth, and no entity declarations.
-    fn xml(&mut self) -> Result<(), Breach> {
+    pub(super) fn xml(&mut self) -> Result<(), Breach> {
         // Entity declarations are refused wherever they stand: telling a declaration
         // from text inside a comment or a quoted value of the document type would take
         // a DTD parser, and a document that needs `<!ENTITY` in a comment can do without.
@@ -551,236 +405,9 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Refuses a query whose algebra is deeper than [`MAX_ALGEBRA_DEPTH`].
-pub fn check_query(query: &Query) -> Result<()> {
-    let pattern = match query {
-        Query::Select { pattern, .. }
-        | Query::Construct { pattern, .. }
-        | Query::Describe { pattern, .. }
-        | Query::Ask { pattern, .. } => pattern,
-    };
-    depth_error(pattern_depth(pattern, 0), "the query")?;
-    width_error(pattern, "the query")
-}
-
-/// Refuses an update whose algebra is deeper than [`MAX_ALGEBRA_DEPTH`].
-pub fn check_update(update: &Update) -> Result<()> {
-    for operation in &update.operations {
-        if let GraphUpdateOperation::DeleteInsert { pattern, .. } = operation {
-            depth_error(pattern_depth(pattern, 0), "the update")?;
-            width_error(pattern, "the update")?;
-        }
-    }
-    Ok(())
-}
-
-/// The most patterns one group of a pattern joins, counting the groups below it too.
-fn widest_group(pattern: &GraphPattern) -> usize {
-    /// The patterns a join tree joins at one level.
-    fn width(pattern: &GraphPattern, widest: &mut usize) -> usize {
-        match pattern {
-            GraphPattern::Bgp { patterns } => patterns.len(),
-            GraphPattern::Join { left, right } => width(left, widest) + width(right, widest),
-            GraphPattern::LeftJoin { left, right, .. } | GraphPattern::Minus { left, right } => {
-                let own = width(left, widest) + 1;
-                *widest = (*widest).max(width(right, widest));
-                own
-            }
-            // A filter or an extension of a group stays in it.
-            GraphPattern::Filter { inner, .. } | GraphPattern::Extend { inner, .. } => {
-                width(inner, widest)
-            }
-            other => {
-                walk_children(other, widest);
-                1
-            }
-        }
-    }
-    fn walk_children(pattern: &GraphPattern, widest: &mut usize) {
-        let mut each = |p: &GraphPattern| {
-            let w = width(p, widest);
-            *widest = (*widest).max(w);
-        };
-        match pattern {
-            GraphPattern::Union { left, right } | GraphPattern::Lateral { left, right } => {
-                each(left);
-                each(right);
-            }
-            GraphPattern::Graph { inner, .. }
-            | GraphPattern::Service { inner, .. }
-            | GraphPattern::OrderBy { inner, .. }
-            | GraphPattern::Project { inner, .. }
-            | GraphPattern::Distinct { inner }
-            | GraphPattern::Reduced { inner }
-            | GraphPattern::Slice { inner, .. }
-            | GraphPattern::Group { inner, .. } => each(inner),
-            _ => {}
-        }
-    }
-    let mut widest = 0;
-    let top = width(pattern, &mut widest);
-    widest.max(top)
-}
-
-fn width_error(pattern: &GraphPattern, what: &str) -> Result<()> {
-    let widest = widest_group(pattern);
-    if widest > MAX_GROUP_PATTERNS {
-        return Err(Error::Query {
-            context: format!("{what} is refused"),
-            message: format!(
-                "one of its groups joins {widest} patterns (triple patterns, OPTIONAL, MINUS, nested groups); the limit of labgraph is {MAX_GROUP_PATTERNS}, since ordering the joins takes time that grows much faster than their number: split the request, or send the values with VALUES"
-            ),
-        });
-    }
-    Ok(())
-}
-
-fn depth_error(within: Option<usize>, what: &str) -> Result<()> {
-    match within {
-        Some(_) => Ok(()),
-        None => Err(Error::Query {
-            context: format!("{what} is refused"),
-            message: format!(
-                "its algebra nests more than {MAX_ALGEBRA_DEPTH} levels (groups, UNION branches, operators, triple patterns of one group…) (limit of labgraph); send the values with VALUES, or split the request"
-            ),
-        }),
-    }
-}
-
-/// The depth of a pattern below `depth`, or `None` past the bound. Recursion stops at the
-/// bound, so this walk itself stays shallow.
-fn pattern_depth(pattern: &GraphPattern, depth: usize) -> Option<usize> {
-    let depth = depth + 1;
-    if depth > MAX_ALGEBRA_DEPTH {
-        return None;
-    }
-    let max = |a: Option<usize>, b: Option<usize>| Some(a?.max(b?));
-    match pattern {
-        GraphPattern::Bgp { patterns } => {
-            let depth = depth + patterns.len();
-            (depth <= MAX_ALGEBRA_DEPTH).then_some(depth)
-        }
-        GraphPattern::Path { path, .. } => path_depth(path, depth),
-        GraphPattern::Values { .. } => Some(depth),
-        GraphPattern::Join { left, right }
-        | GraphPattern::Lateral { left, right }
-        | GraphPattern::Union { left, right }
-        | GraphPattern::Minus { left, right } => {
-            max(pattern_depth(left, depth), pattern_depth(right, depth))
-        }
-        GraphPattern::LeftJoin {
-            left,
-            right,
-            expression,
-        } => max(
-            max(pattern_depth(left, depth), pattern_depth(right, depth)),
-            expression
-                .as_ref()
-                .map_or(Some(depth), |e| expression_depth(e, depth)),
-        ),
-        GraphPattern::Filter { expr, inner } => {
-            max(expression_depth(expr, depth), pattern_depth(inner, depth))
-        }
-        GraphPattern::Extend {
-            inner, expression, ..
-        } => max(
-            expression_depth(expression, depth),
-            pattern_depth(inner, depth),
-        ),
-        GraphPattern::OrderBy { inner, expression } => {
-            let mut deepest = pattern_depth(inner, depth);
-            for order in expression {
-                let (OrderExpression::Asc(e) | OrderExpression::Desc(e)) = order;
-                deepest = max(deepest, expression_depth(e, depth));
-            }
-            deepest
-        }
-        GraphPattern::Group {
-            inner, aggregates, ..
-        } => {
-            let mut deepest = pattern_depth(inner, depth);
-            for (_, aggregate) in aggregates {
-                if let spargebra::algebra::AggregateExpression::FunctionCall { expr, .. } =
-                    aggregate
-                {
-                    deepest = max(deepest, expression_depth(expr, depth));
-                }
-            }
-            deepest
-        }
-        GraphPattern::Graph { inner, .. }
-        | GraphPattern::Service { inner, .. }
-        | GraphPattern::Project { inner, .. }
-        | GraphPattern::Distinct { inner }
-        | GraphPattern::Reduced { inner }
-        | GraphPattern::Slice { inner, .. } => pattern_depth(inner, depth),
-    }
-}
-
-fn path_depth(path: &PropertyPathExpression, depth: usize) -> Option<usize> {
-    let depth = depth + 1;
-    if depth > MAX_ALGEBRA_DEPTH {
-        return None;
-    }
-    match path {
-        PropertyPathExpression::NamedNode(_) | PropertyPathExpression::NegatedPropertySet(_) => {
-            Some(depth)
-        }
-        PropertyPathExpression::Reverse(inner)
-        | PropertyPathExpression::ZeroOrMore(inner)
-        | PropertyPathExpression::OneOrMore(inner)
-        | PropertyPathExpression::ZeroOrOne(inner) => path_depth(inner, depth),
-        PropertyPathExpression::Sequence(a, b) | PropertyPathExpression::Alternative(a, b) => {
-            Some(path_depth(a, depth)?.max(path_depth(b, depth)?))
-        }
-    }
-}
-
-fn expression_depth(expression: &Expression, depth: usize) -> Option<usize> {
-    let depth = depth + 1;
-    if depth > MAX_ALGEBRA_DEPTH {
-        return None;
-    }
-    let all = |items: &[Expression]| {
-        items.iter().try_fold(depth, |deepest, e| {
-            Some(deepest.max(expression_depth(e, depth)?))
-        })
-    };
-    match expression {
-        Expression::NamedNode(_)
-        | Expression::Literal(_)
-        | Expression::Variable(_)
-        | Expression::Bound(_) => Some(depth),
-        Expression::Or(a, b)
-        | Expression::And(a, b)
-        | Expression::Equal(a, b)
-        | Expression::SameTerm(a, b)
-        | Expression::Greater(a, b)
-        | Expression::GreaterOrEqual(a, b)
-        | Expression::Less(a, b)
-        | Expression::LessOrEqual(a, b)
-        | Expression::Add(a, b)
-        | Expression::Subtract(a, b)
-        | Expression::Multiply(a, b)
-        | Expression::Divide(a, b) => {
-            Some(expression_depth(a, depth)?.max(expression_depth(b, depth)?))
-        }
-        Expression::In(a, items) => Some(expression_depth(a, depth)?.max(all(items)?)),
-        Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
-            expression_depth(a, depth)
-        }
-        Expression::Exists(pattern) => pattern_depth(pattern, depth),
-        Expression::If(a, b, c) => Some(
-            expression_depth(a, depth)?
-                .max(expression_depth(b, depth)?)
-                .max(expression_depth(c, depth)?),
-        ),
-        Expression::Coalesce(items) | Expression::FunctionCall(_, items) => all(items),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::{Syntax, scan};
     use super::*;
 
     fn sparql(text: &str) -> Result<(), Breach> {

@@ -1,0 +1,182 @@
+//! The SPARQL 1.1 Service Description of `/sparql`, in any RDF format.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use oxigraph::model::vocab::rdf;
+use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Triple};
+
+use super::negotiate::{self, Repr};
+use super::params::Params;
+use super::sparql::{accept, computed, ok};
+use super::{ApiError, Shared, cache};
+use crate::error::Error;
+
+/// The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format.
+pub(super) async fn service_description(
+    state: &Shared,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let offered = negotiate::graphs();
+    let repr = negotiate::choose(&offered, accept(headers), params.format()?)
+        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
+    let Repr::Graph(format) = repr else {
+        return Err(ApiError::not_acceptable(&offered));
+    };
+    let endpoint = endpoint_iri(headers)?;
+    // It counts the triples of every graph (a second on a million triples): cached until
+    // the next write, like query results.
+    let key = cache::key((
+        state.epoch,
+        state.generation(),
+        "service-description",
+        endpoint.as_str(),
+        repr.media_type(),
+    ));
+    let etag = cache::etag(key);
+    if let Some(entry) = state.cache.get(key) {
+        state.metrics.cache(true);
+        return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
+    }
+    state.metrics.cache(false);
+    let store = Arc::clone(&state.store);
+    let writable = state.writable();
+    let body = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
+        let triples = description(&store, &endpoint, writable)?;
+        let mut body = Vec::new();
+        let mut writer = crate::store::prefixed(oxigraph::io::RdfSerializer::from_format(format))
+            .with_prefix("sd", SD)
+            .expect("valid IRI")
+            .for_writer(&mut body);
+        for triple in &triples {
+            writer.serialize_triple(triple).map_err(|e| Error::Io {
+                path: "the response".into(),
+                source: e,
+            })?;
+        }
+        writer.finish().map_err(|e| Error::Io {
+            path: "the response".into(),
+            source: e,
+        })?;
+        Ok(body)
+    })
+    .await??;
+    Ok(computed(state, key, &etag, body.into(), repr.media_type()))
+}
+
+const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
+const FORMATS: &str = "http://www.w3.org/ns/formats/";
+
+fn description(
+    store: &crate::store::GraphStore,
+    endpoint: &NamedNode,
+    writable: bool,
+) -> crate::Result<Vec<Triple>> {
+    let sd = |local: &str| NamedNode::new_unchecked(format!("{SD}{local}"));
+    let service = NamedOrBlankNode::from(BlankNode::default());
+    let mut triples = vec![
+        Triple::new(service.clone(), rdf::TYPE, sd("Service")),
+        Triple::new(service.clone(), sd("endpoint"), endpoint.clone()),
+        Triple::new(
+            service.clone(),
+            sd("supportedLanguage"),
+            sd("SPARQL11Query"),
+        ),
+        Triple::new(service.clone(), sd("feature"), sd("UnionDefaultGraph")),
+        Triple::new(service.clone(), sd("feature"), sd("EmptyGraphs")),
+        Triple::new(
+            service.clone(),
+            sd("defaultEntailmentRegime"),
+            NamedNode::new_unchecked("http://www.w3.org/ns/entailment/Simple"),
+        ),
+        Triple::new(
+            service.clone(),
+            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+            Literal::new_language_tagged_literal_unchecked(
+                "labgraph — référentiel du Lab des transitions (IREV)",
+                "fr",
+            ),
+        ),
+        Triple::new(
+            service.clone(),
+            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+            Literal::new_language_tagged_literal_unchecked(
+                "labgraph — the Lab des transitions (IREV) knowledge graph",
+                "en",
+            ),
+        ),
+    ];
+    if writable {
+        triples.push(Triple::new(
+            service.clone(),
+            sd("supportedLanguage"),
+            sd("SPARQL11Update"),
+        ));
+    }
+    for format in [
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "N-Quads",
+        "TriG",
+        "RDF_XML",
+        "JSON-LD",
+    ] {
+        triples.push(Triple::new(
+            service.clone(),
+            sd("resultFormat"),
+            NamedNode::new_unchecked(format!("{FORMATS}{format}")),
+        ));
+    }
+    let dataset = NamedOrBlankNode::from(BlankNode::default());
+    let default_graph = NamedOrBlankNode::from(BlankNode::default());
+    triples.push(Triple::new(service, sd("defaultDataset"), dataset.clone()));
+    triples.push(Triple::new(dataset.clone(), rdf::TYPE, sd("Dataset")));
+    triples.push(Triple::new(
+        dataset.clone(),
+        sd("defaultGraph"),
+        default_graph.clone(),
+    ));
+    triples.push(Triple::new(default_graph, rdf::TYPE, sd("Graph")));
+    let void_triples = NamedNode::new_unchecked("http://rdfs.org/ns/void#triples");
+    for info in store.graphs()? {
+        let named = NamedOrBlankNode::from(BlankNode::default());
+        let graph = NamedOrBlankNode::from(BlankNode::default());
+        triples.push(Triple::new(
+            dataset.clone(),
+            sd("namedGraph"),
+            named.clone(),
+        ));
+        triples.push(Triple::new(named.clone(), rdf::TYPE, sd("NamedGraph")));
+        triples.push(Triple::new(named.clone(), sd("name"), info.graph));
+        triples.push(Triple::new(named, sd("graph"), graph.clone()));
+        triples.push(Triple::new(graph.clone(), rdf::TYPE, sd("Graph")));
+        triples.push(Triple::new(
+            graph,
+            void_triples.clone(),
+            Literal::from(info.triples as i64),
+        ));
+    }
+    Ok(triples)
+}
+
+/// This endpoint's IRI, from the request's `Host` (and `X-Forwarded-Proto` behind a
+/// proxy).
+fn endpoint_iri(headers: &HeaderMap) -> Result<NamedNode, ApiError> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| *s == "https" || *s == "http")
+        .unwrap_or("http");
+    NamedNode::new(format!("{scheme}://{host}/sparql"))
+        .map_err(|e| ApiError::bad_request(format!("the Host header is not usable: {e}")))
+}
