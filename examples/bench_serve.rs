@@ -27,14 +27,17 @@
 //! 6. Resident memory of both servers at rest.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use labgraph::config::BaseIri;
-use labgraph::{queries, serve, synthetic, vocab};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{Stores, cpu_seconds, labgraph_binary, rss_mib, run, same_stores};
+use labgraph::{queries, serve, vocab};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,31 +66,11 @@ fn main() {
     let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
 
     // 1. The same quads in both stores.
-    let generated = work.path().join("generated.nt");
-    let file = std::io::BufWriter::new(std::fs::File::create(&generated).unwrap());
-    let written = synthetic::generate(triples, &base, file).unwrap();
-    let built = work.path().join("built");
-    let lg_store = work.path().join("labgraph");
-    let ox_store = work.path().join("oxigraph");
-    let dump = work.path().join("all.nq");
-    run(Command::new(&labgraph)
-        .arg("--store")
-        .arg(&built)
-        .args(["import", "--no-validate"])
-        .arg(&generated));
-    run(Command::new(&labgraph)
-        .arg("--store")
-        .arg(&built)
-        .args(["export", "-o"])
-        .arg(&dump));
-    run(Command::new(&oxigraph)
-        .args(["load", "--location"])
-        .arg(&ox_store)
-        .arg("--file")
-        .arg(&dump));
-    // Both servers open byte-identical stores: the comparison is of the servers, not of
-    // how the files were written.
-    run(Command::new("cp").arg("-r").arg(&ox_store).arg(&lg_store));
+    let Stores {
+        labgraph: lg_store,
+        oxigraph: ox_store,
+        written,
+    } = same_stores(work.path(), &labgraph, &oxigraph, triples, &base);
     let version = String::from_utf8(run(Command::new(&oxigraph).arg("--version")).stdout).unwrap();
     println!(
         "graph: {written} generated triples + the bundled data; {} ; clients: {clients}; {seconds} s per lookup round; {runs} runs per query",
@@ -462,58 +445,6 @@ fn lookups(
         done.load(Ordering::Relaxed) as f64 / elapsed,
         failed.load(Ordering::Relaxed),
     )
-}
-
-/// User and system CPU time of a process so far.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name (which is in parentheses): utime is the 14th field
-    // of the line, stime the 15th, in clock ticks.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / 100.0
-}
-
-fn rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
-}
-
-fn labgraph_binary() -> PathBuf {
-    // target/release/examples/bench_serve → target/release/labgraph
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("labgraph");
-    assert!(
-        binary.exists(),
-        "build the binary first: cargo build --release"
-    );
-    binary
-}
-
-fn run(command: &mut Command) -> std::process::Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 fn pct(v: &mut [Duration], p: usize) -> Duration {

@@ -44,7 +44,6 @@
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,7 +51,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use labgraph::config::BaseIri;
-use labgraph::{serve, synthetic, vocab};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{Stores, cpu_seconds, labgraph_binary, rss_mib, run, same_stores};
+use labgraph::{serve, vocab};
 
 /// The query budget given to both servers, in seconds.
 const BUDGET: u64 = 2;
@@ -112,29 +115,11 @@ fn main() {
     let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
 
     // 1. The same quads in both stores.
-    let generated = work.path().join("generated.nt");
-    let file = std::io::BufWriter::new(std::fs::File::create(&generated).unwrap());
-    let written = synthetic::generate(triples, &base, file).unwrap();
-    let built = work.path().join("built");
-    let lg_store = work.path().join("labgraph");
-    let ox_store = work.path().join("oxigraph");
-    let dump = work.path().join("all.nq");
-    run(Command::new(&labgraph)
-        .arg("--store")
-        .arg(&built)
-        .args(["import", "--no-validate"])
-        .arg(&generated));
-    run(Command::new(&labgraph)
-        .arg("--store")
-        .arg(&built)
-        .args(["export", "-o"])
-        .arg(&dump));
-    run(Command::new(&oxigraph)
-        .args(["load", "--location"])
-        .arg(&ox_store)
-        .arg("--file")
-        .arg(&dump));
-    run(Command::new("cp").arg("-r").arg(&ox_store).arg(&lg_store));
+    let Stores {
+        labgraph: lg_store,
+        oxigraph: ox_store,
+        written,
+    } = same_stores(work.path(), &labgraph, &oxigraph, triples, &base);
     let version = String::from_utf8(run(Command::new(&oxigraph).arg("--version")).stdout).unwrap();
     let version = version.trim();
     let timeout_flag = oxigraph_timeout_flag(&oxigraph);
@@ -877,36 +862,6 @@ fn subjects(server: &Server, n: usize) -> Vec<String> {
     subjects
 }
 
-/// User and system CPU time of a process so far (0 once it is gone).
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 14th field
-    // of the line, stime the 15th, in clock ticks.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Resident memory of a process, in MiB (0 once it is gone).
-fn rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
-}
-
 fn mem_total_kib() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
@@ -964,31 +919,4 @@ fn shell_word(arg: &str) -> String {
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))
     }
-}
-
-fn labgraph_binary() -> PathBuf {
-    // target/release/examples/soak → target/release/labgraph
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("labgraph");
-    assert!(
-        binary.exists(),
-        "build the binary first: cargo build --release --examples --bin labgraph"
-    );
-    binary
-}
-
-fn run(command: &mut Command) -> std::process::Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
