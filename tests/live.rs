@@ -459,6 +459,23 @@ fn hostile_queries_and_uploads_leave_the_server_answering_in_bounded_memory() {
     );
 }
 
+/// Five health checks, `pause` apart, each answered 200 within 3 s while `what` load
+/// the server.
+fn health_answers_promptly(server: &Server, what: &str, pause: Duration) {
+    let agent = agent();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let health = agent.get(format!("{}/healthz", server.url)).call().unwrap();
+        assert_eq!(health.status().as_u16(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "/healthz took {:?} among {what}",
+            started.elapsed()
+        );
+        std::thread::sleep(pause);
+    }
+}
+
 #[test]
 fn slow_clients_cannot_shut_out_the_others() {
     use std::io::{Read, Write};
@@ -488,18 +505,7 @@ fn slow_clients_cannot_shut_out_the_others() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1_000));
-    let agent = agent();
-    for _ in 0..5 {
-        let started = Instant::now();
-        let health = agent.get(format!("{}/healthz", server.url)).call().unwrap();
-        assert_eq!(health.status().as_u16(), 200);
-        assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "/healthz took {:?} among slow clients",
-            started.elapsed()
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    health_answers_promptly(&server, "slow clients", Duration::from_millis(300));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for drip in drips {
         drip.join().unwrap();
@@ -597,18 +603,7 @@ fn slow_bodies_cannot_shut_out_the_others() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1_000));
-    let agent = agent();
-    for _ in 0..5 {
-        let started = Instant::now();
-        let health = agent.get(format!("{}/healthz", server.url)).call().unwrap();
-        assert_eq!(health.status().as_u16(), 200);
-        assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "/healthz took {:?} among slow bodies",
-            started.elapsed()
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    health_answers_promptly(&server, "slow bodies", Duration::from_millis(500));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for sender in senders {
         sender.join().unwrap();
