@@ -251,8 +251,10 @@ fn import(file: &Path, runs: usize) {
 fn query_latencies(file: Option<PathBuf>, runs: usize, base: &BaseIri) {
     let dir = tempfile::tempdir().unwrap();
     let raw = Store::open(dir.path()).unwrap();
-    let store =
-        GraphStore::from_oxigraph(raw.clone(), dir.path().to_owned(), base.clone()).unwrap();
+    let store = labgraph::import::prepare(
+        GraphStore::from_oxigraph(raw.clone(), dir.path().to_owned(), base.clone()).unwrap(),
+    )
+    .unwrap();
     if let Some(file) = &file {
         let source =
             labgraph::import::plan(std::slice::from_ref(file), None, Some("graph/bench"), base)

@@ -171,8 +171,8 @@ pub struct SourceArgs {
     pub files: Vec<PathBuf>,
 
     /// Format of the files, when their extension does not say it.
-    #[arg(long, value_enum)]
-    pub format: Option<Rdf>,
+    #[arg(long, value_parser = crate::import::formats::parser())]
+    pub format: Option<crate::source::Format>,
 
     /// Named graph for the triples (only with a single file); relative IRIs resolve
     /// against the base IRI.

@@ -21,12 +21,6 @@ pub enum Rdf {
     RdfXml,
     #[value(name = "jsonld", alias = "json")]
     JsonLd,
-    /// A record: YAML or JSON with the project's JSON-LD context (import only).
-    #[value(name = "record", alias = "yaml")]
-    Record,
-    /// A spreadsheet of actions, one per row (import only).
-    #[value(name = "actions-csv", alias = "csv")]
-    ActionsCsv,
 }
 
 impl Rdf {
@@ -38,7 +32,7 @@ impl Rdf {
             Rdf::NTriples => RdfFormat::NTriples,
             Rdf::NQuads => RdfFormat::NQuads,
             Rdf::RdfXml => RdfFormat::RdfXml,
-            Rdf::JsonLd | Rdf::Record | Rdf::ActionsCsv => RdfFormat::JsonLd {
+            Rdf::JsonLd => RdfFormat::JsonLd {
                 profile: JsonLdProfileSet::empty(),
             },
         }
@@ -55,8 +49,6 @@ impl Rdf {
             "nq" | "nquads" => Rdf::NQuads,
             "rdf" | "owl" | "xml" => Rdf::RdfXml,
             "jsonld" | "json" => Rdf::JsonLd,
-            "yaml" | "yml" => Rdf::Record,
-            "csv" => Rdf::ActionsCsv,
             _ => return None,
         })
     }
@@ -72,11 +64,11 @@ impl Rdf {
     }
 }
 
-/// Picks the RDF format of an input or output file: the explicit one, else the extension.
+/// Picks the RDF format of an output file: the explicit one, else the extension.
 pub fn rdf_for(path: &Path, explicit: Option<Rdf>) -> Result<Rdf> {
     explicit.or_else(|| Rdf::from_path(path)).ok_or_else(|| {
         Error::Usage(format!(
-            "cannot tell the RDF format of '{}' from its extension; use --format (turtle, trig, ntriples, nquads, rdfxml, jsonld, record, actions-csv)",
+            "cannot tell the RDF format of '{}' from its extension; use --format (turtle, trig, ntriples, nquads, rdfxml, jsonld)",
             path.display()
         ))
     })
@@ -166,8 +158,7 @@ mod tests {
         assert_eq!(Rdf::from_path(Path::new("a/b.TTL")), Some(Rdf::Turtle));
         assert_eq!(Rdf::from_path(Path::new("x.nq")), Some(Rdf::NQuads));
         assert_eq!(Rdf::from_path(Path::new("x.jsonld")), Some(Rdf::JsonLd));
-        assert_eq!(Rdf::from_path(Path::new("x.yml")), Some(Rdf::Record));
-        assert_eq!(Rdf::from_path(Path::new("x.csv")), Some(Rdf::ActionsCsv));
+        assert_eq!(Rdf::from_path(Path::new("x.yml")), None);
         assert_eq!(Rdf::from_path(Path::new("x.txt")), None);
         assert!(rdf_for(Path::new("x.txt"), None).is_err());
         assert_eq!(

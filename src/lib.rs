@@ -15,13 +15,16 @@ pub mod config;
 pub mod error;
 pub mod format;
 pub mod import;
+pub mod iri;
 pub mod queries;
 pub mod render;
 pub mod results;
 pub mod serve;
 pub mod shacl;
+pub mod source;
 pub mod store;
 pub mod synthetic;
+pub mod text;
 pub mod versions;
 pub mod vocab;
 

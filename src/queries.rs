@@ -20,8 +20,8 @@ use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Literal, Term};
 use oxigraph::sparql::Variable;
 
-use crate::config::BaseIri;
 use crate::error::{Error, Result};
+use crate::iri::BaseIri;
 
 /// The type of a parameter, as its header declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

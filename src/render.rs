@@ -7,8 +7,8 @@ use comfy_table::{ContentArrangement, Table, presets};
 use oxigraph::model::Term;
 use oxigraph::sparql::QuerySolutionIter;
 
-use crate::config::BaseIri;
 use crate::error::{Error, Result};
+use crate::iri::BaseIri;
 use crate::vocab;
 
 /// Writes solutions as a table, with a row count under it.

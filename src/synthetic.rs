@@ -14,7 +14,7 @@ use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 
-use crate::config::BaseIri;
+use crate::iri::BaseIri;
 use crate::vocab::{DCAT, DCT, ORG, PROV, SCHEMA, SDG, SKOS};
 
 /// Bundled resources the generated ones point to.

@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::graph::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
 use oxigraph::model::{Graph, Triple};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::source::hex;
+use sha2::{Digest, Sha256};
 
 /// The folder, inside the store folder, that keeps the versions' contents.
 pub const FOLDER: &str = "labgraph-versions";
@@ -186,64 +187,6 @@ fn relabelled(graph: &Graph) -> Vec<String> {
         .collect()
 }
 
-/// SHA-256 of bytes, in lowercase hexadecimal (the source files' hash).
-pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Reads through to an inner reader, hashing the bytes with SHA-256 on the way (a
-/// source streamed to the bulk loader is read once).
-pub struct HashingReader<R> {
-    inner: R,
-    digest: Digest256,
-    /// Where the bytes read are counted (progress of a bulk load).
-    progress: std::sync::Arc<crate::store::BulkProgress>,
-}
-
-/// The SHA-256 of what a [`HashingReader`] has read so far; shared with the reader.
-#[derive(Clone, Default)]
-pub struct Digest256(std::sync::Arc<std::sync::Mutex<Sha256>>);
-
-impl Digest256 {
-    /// The hash of the bytes read so far, in lowercase hexadecimal.
-    pub fn hex(&self) -> String {
-        let hasher = self.0.lock().map(|h| h.clone()).unwrap_or_default();
-        hex(&hasher.finalize())
-    }
-}
-
-impl<R> HashingReader<R> {
-    /// Reads `inner`, counting the bytes read in `progress`.
-    pub fn new(inner: R, progress: std::sync::Arc<crate::store::BulkProgress>) -> Self {
-        Self {
-            inner,
-            digest: Digest256::default(),
-            progress,
-        }
-    }
-
-    pub fn digest(&self) -> Digest256 {
-        self.digest.clone()
-    }
-}
-
-impl<R: std::io::Read> std::io::Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Ok(mut hasher) = self.digest.0.lock() {
-            hasher.update(&buf[..n]);
-        }
-        self.progress
-            .bytes
-            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
 /// The kept contents of versions, in a folder of the store.
 pub struct Kept {
     folder: PathBuf,
@@ -322,6 +265,7 @@ impl Kept {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::sha256;
 
     fn parse(text: &str) -> Vec<Triple> {
         RdfParser::from_format(RdfFormat::Turtle)

@@ -319,7 +319,7 @@ fn store() -> &'static GraphStore {
     static STORE: OnceLock<GraphStore> = OnceLock::new();
     STORE.get_or_init(|| {
         let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).expect("the default base IRI parses");
-        GraphStore::in_memory(base).expect("an in-memory store with the bundled data")
+        labgraph::import::in_memory(base).expect("an in-memory store with the bundled data")
     })
 }
 

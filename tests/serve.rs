@@ -10,7 +10,6 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use labgraph::config::BaseIri;
 use labgraph::serve::{self, AdminToken, Options};
-use labgraph::store::GraphStore;
 use labgraph::vocab;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Triple;
@@ -29,7 +28,7 @@ fn base() -> BaseIri {
 }
 
 fn app_with(options: Options) -> Router {
-    serve::app(GraphStore::in_memory(base()).unwrap(), options).unwrap()
+    serve::app(labgraph::import::in_memory(base()).unwrap(), options).unwrap()
 }
 
 fn app() -> Router {
@@ -594,7 +593,7 @@ async fn service_description_and_query_page() {
 
 #[tokio::test]
 async fn page_examples_answer_like_the_named_queries() {
-    let store = GraphStore::in_memory(base()).unwrap();
+    let store = labgraph::import::in_memory(base()).unwrap();
     for example in serve::examples(store.base()).unwrap() {
         let named = labgraph::queries::find(&example.name).unwrap();
         let bindings = named.bindings(&named.example, store.base()).unwrap();

@@ -9,7 +9,7 @@ use labgraph::store::GraphStore;
 use labgraph::vocab;
 
 fn store() -> GraphStore {
-    GraphStore::in_memory(BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap()).unwrap()
+    labgraph::import::in_memory(BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap()).unwrap()
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
@@ -91,7 +91,10 @@ fn replacing_a_graph_keeps_one_provenance_record() {
             .into_iter()
             .map(|s| import::parse(s, store.base()).unwrap())
             .collect();
-        let options = labgraph::store::ImportOptions { validated: true };
+        let options = labgraph::store::ImportOptions {
+            validated: true,
+            ..Default::default()
+        };
         let report = store.replace_graphs(parsed, options).unwrap();
         assert!(report.activity.is_some() && report.unchanged.is_empty());
     }
@@ -145,7 +148,7 @@ fn the_bulk_path_takes_n_quads_into_the_graphs_they_name() {
     assert_eq!(last.validated, Some(false));
     assert_eq!(
         last.source_sha256.as_deref(),
-        Some(labgraph::versions::sha256(&std::fs::read(&dump).unwrap()).as_str())
+        Some(labgraph::source::sha256(&std::fs::read(&dump).unwrap()).as_str())
     );
     // A file naming a graph that is not empty any more is refused before anything is
     // committed: its other graphs stay empty too.

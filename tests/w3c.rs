@@ -28,7 +28,6 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use labgraph::config::BaseIri;
 use labgraph::serve::{self, AdminToken, Options};
-use labgraph::store::GraphStore;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::dataset::CanonicalizationAlgorithm;
 use oxigraph::model::{Graph, Literal, Term, Triple};
@@ -56,7 +55,7 @@ fn app() -> Router {
         ..Options::default()
     };
     serve::app(
-        GraphStore::in_memory(BaseIri::parse(BASE).unwrap()).unwrap(),
+        labgraph::import::in_memory(BaseIri::parse(BASE).unwrap()).unwrap(),
         options,
     )
     .unwrap()

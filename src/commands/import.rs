@@ -20,9 +20,10 @@ use oxigraph::model::NamedOrBlankNode;
 
 use crate::cli::ImportArgs;
 use crate::error::Result;
-use crate::import::{self, Input, Parsed, Source};
+use crate::import;
 use crate::render;
-use crate::store::{BulkProgress, GraphStore, ImportOptions, ImportReport};
+use crate::source::{BulkProgress, Input, Parsed, Source};
+use crate::store::{GraphStore, ImportOptions, ImportReport};
 
 /// From this many bytes of N-Triples, the bulk loader is worth its set-up.
 const BULK_THRESHOLD_BYTES: u64 = 32 << 20;
@@ -30,7 +31,7 @@ const BULK_THRESHOLD_BYTES: u64 = 32 << 20;
 /// `verbose` (the global --verbose) lists the triples a dry run would add and remove.
 pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
     let started = Instant::now();
-    let sources = import::plan_args(&args.sources, store.base())?;
+    let sources = super::sources(&args.sources, store.base())?;
     if args.no_validate && !args.dry_run && takes_bulk_path(store, &sources)? {
         tracing::info!("bulk path: {} N-Triples file(s)", sources.len());
         let progress = Arc::new(BulkProgress::default());
@@ -49,26 +50,25 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
     store.refuse_protected(&parsed)?;
     // People and institutions given without an IRI: matched with the store's, or created.
     let reconciled = import::reconcile::reconcile(store, &mut parsed)?;
-    let report = if args.no_validate {
-        None
-    } else {
-        Some(super::validate::check(store, &parsed)?)
-    };
     if args.dry_run {
+        let findings = if args.no_validate {
+            None
+        } else {
+            Some(super::validate::check(store, parsed.clone())?)
+        };
         super::print(&reconciled.text())?;
-        super::print(&dry_run(store, &parsed, report.as_ref(), verbose)?)?;
-        return report.map_or(Ok(()), |r| super::validate::refusal(&r));
+        super::print(&dry_run(store, &parsed, findings.as_ref(), verbose)?)?;
+        return findings.map_or(Ok(()), |f| super::validate::refusal(&f));
     }
     eprint!("{}", reconciled.text());
-    if let Some(report) = &report {
-        // Warnings do not stop an import, but the administrator sees them.
-        eprint!("{}", super::validate::findings(report));
-        super::validate::refusal(report)?;
-    }
     let options = ImportOptions {
-        validated: report.is_some(),
+        validated: !args.no_validate,
+        dry_run: false,
     };
+    // Through the gate: violations refuse the write, with the report.
     let written = store.replace_graphs(parsed, options)?;
+    // Warnings do not stop an import, but the administrator sees them.
+    eprint!("{}", written.findings.text);
     super::print(&summary(store, &written, started.elapsed().as_secs_f64()))
 }
 
@@ -107,7 +107,7 @@ fn takes_bulk_path(store: &GraphStore, sources: &[Source]) -> Result<bool> {
         let Input::Path(path) = &source.input else {
             return Ok(false);
         };
-        if !source.format.is_line_based() {
+        if !source.format.syntax().is_line_based() {
             return Ok(false);
         }
         bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -128,7 +128,7 @@ fn takes_bulk_path(store: &GraphStore, sources: &[Source]) -> Result<bool> {
 fn dry_run(
     store: &GraphStore,
     parsed: &[Parsed],
-    report: Option<&crate::shacl::Report>,
+    findings: Option<&crate::store::Findings>,
     verbose: bool,
 ) -> Result<String> {
     let mut text = String::new();
@@ -190,10 +190,10 @@ fn dry_run(
             render::short(&resource.clone().into(), store.base())
         );
     }
-    match report {
-        Some(report) => {
-            text.push_str(&super::validate::findings(report));
-            let _ = writeln!(text, "validation : {}", super::validate::counts(report));
+    match findings {
+        Some(findings) => {
+            text.push_str(&findings.text);
+            let _ = writeln!(text, "validation : {}", super::validate::counts(findings));
         }
         None => text.push_str("validation : non faite (--no-validate) / skipped (--no-validate)\n"),
     }

@@ -14,12 +14,12 @@ mod validate;
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
 use crate::error::Result;
-use crate::store::GraphStore;
+use crate::source::Source;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let settings = Settings::from_flags(&cli.global)?;
-    let open = || GraphStore::open(&settings);
+    let open = || crate::import::open(&settings.store_path, settings.base.clone());
     match cli.command {
         Command::Import(args) => import::run(&open()?, &args, cli.global.verbose > 0),
         Command::Export(args) => export::run(&open()?, &args),
@@ -42,4 +42,9 @@ fn print(text: &str) -> Result<()> {
             path: "standard output".into(),
             source: e,
         })
+}
+
+/// The sources named on the command line of `import` or `validate`.
+fn sources(args: &crate::cli::SourceArgs, base: &crate::iri::BaseIri) -> Result<Vec<Source>> {
+    crate::import::plan(&args.files, args.format, args.graph.as_deref(), base)
 }

@@ -7,7 +7,6 @@ use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::serve::{self, AdminToken, Options};
-use crate::store::GraphStore;
 
 /// The environment variable that may hold the admin token.
 pub const TOKEN_VARIABLE: &str = "LABGRAPH_ADMIN_TOKEN";
@@ -48,7 +47,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         admin_token,
         ..Options::default()
     };
-    let store = GraphStore::open(settings)?;
+    let store = crate::import::open(&settings.store_path, settings.base.clone())?;
     // Handlers that parse or evaluate on the blocking pool get the stack that the bounds
     // of `crate::bounds` are measured against.
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -21,8 +21,8 @@
 
 use serde_json::{Value, json};
 
-use super::reconcile::normalise;
 use crate::error::{Error, Result};
+use crate::text::{normalise, slug};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -194,7 +194,7 @@ pub fn to_record(bytes: &[u8], source_name: &str) -> Result<Vec<u8>> {
                             if t.contains('/') {
                                 t.to_owned()
                             } else {
-                                format!("theme/{}", normalise(t).replace(' ', "-"))
+                                format!("theme/{}", slug(t))
                             }
                         })
                         .collect();
@@ -210,10 +210,7 @@ pub fn to_record(bytes: &[u8], source_name: &str) -> Result<Vec<u8>> {
         }
         if !node.contains_key("id") {
             let title = node["name"].as_str().unwrap_or_default();
-            node.insert(
-                "id".into(),
-                json!(format!("action/{}", normalise(title).replace(' ', "-"))),
-            );
+            node.insert("id".into(), json!(format!("action/{}", slug(title))));
         }
         actions.push(Value::Object(node));
     }

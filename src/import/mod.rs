@@ -7,58 +7,56 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use oxigraph::io::{RdfParseError, RdfParser};
-use oxigraph::model::{GraphName, NamedNode, Quad};
+use oxigraph::io::RdfParser;
+use oxigraph::model::GraphName;
 
-use crate::config::BaseIri;
 use crate::error::{Error, Result};
-use crate::format::{self, Rdf};
+use crate::format::Rdf;
+use crate::iri::BaseIri;
+use crate::source::{Format, Input, Parsed, Source, syntax_error, with_rdfxml_position};
+use crate::store::{GraphStore, ImportOptions};
 
 pub mod actions;
+pub mod formats;
+pub mod gate;
 pub mod reconcile;
 pub mod record;
 
-/// Where a source's bytes come from.
-#[derive(Debug, Clone)]
-pub enum Input {
-    /// A file on disk.
-    Path(PathBuf),
-    /// Standard input (`-`).
-    Stdin,
-    /// A file embedded in the binary (the bundled ontology and data).
-    Bundled(&'static str),
+/// Opens the store folder with the SHACL gate on its write path, and fills it with the
+/// bundled data if it holds nothing.
+pub fn open(path: &Path, base: BaseIri) -> Result<GraphStore> {
+    prepare(GraphStore::open(path, base)?)
 }
 
-/// A source to read: its name for messages, format and target graph.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// The name shown in messages and recorded as `dct:source`.
-    pub name: String,
-    pub input: Input,
-    pub format: Rdf,
-    /// The graph that receives the source's default-graph triples.
-    pub graph: NamedNode,
+/// A store in memory with the gate, filled with the bundled data (tests, benchmarks).
+pub fn in_memory(base: BaseIri) -> Result<GraphStore> {
+    prepare(GraphStore::in_memory(base)?)
 }
 
-/// A parsed source: its quads, and every named graph it writes.
-#[derive(Debug)]
-pub struct Parsed {
-    pub source: Source,
-    pub quads: Vec<Quad>,
-    pub graphs: BTreeSet<NamedNode>,
-    /// SHA-256 of the source's bytes, in hexadecimal.
-    pub sha256: String,
+/// Puts the gate on a store's write path and fills it if it is empty.
+pub fn prepare(store: GraphStore) -> Result<GraphStore> {
+    store.add_check(std::sync::Arc::new(gate::Gate));
+    seed_if_empty(&store)?;
+    Ok(store)
 }
 
-/// The sources named on the command line of `import` or `validate`.
-pub fn plan_args(args: &crate::cli::SourceArgs, base: &BaseIri) -> Result<Vec<Source>> {
-    plan(&args.files, args.format, args.graph.as_deref(), base)
+/// Fills a store that holds no quad at all with the bundled ontology and data.
+pub fn seed_if_empty(store: &GraphStore) -> Result<()> {
+    if !store.is_empty()? {
+        return Ok(());
+    }
+    let parsed = parse_all(bundled(store.base())?, store.base())?;
+    tracing::info!("empty store: loading the {} bundled graphs", parsed.len());
+    // The bundled data is checked against the shapes by the test suite
+    // (tests/content.rs), not at each start: its versions say "not validated".
+    store.replace_graphs(parsed, ImportOptions::default())?;
+    Ok(())
 }
 
 /// Turns command-line file arguments into sources, checking formats and graph names.
 pub fn plan(
     files: &[PathBuf],
-    format: Option<Rdf>,
+    format: Option<Format>,
     graph: Option<&str>,
     base: &BaseIri,
 ) -> Result<Vec<Source>> {
@@ -77,7 +75,7 @@ pub fn plan(
                 let format = format.ok_or_else(|| Error::Usage("reading standard input ('-') needs --format".into()))?;
                 (Input::Stdin, "standard input".to_owned(), format)
             } else {
-                (Input::Path(path.clone()), path.display().to_string(), format::rdf_for(path, format)?)
+                (Input::Path(path.clone()), path.display().to_string(), formats::of(path, format)?)
             };
             let graph = match &explicit_graph {
                 Some(g) => g.clone(),
@@ -114,7 +112,7 @@ pub fn bundled(base: &BaseIri) -> Result<Vec<Source>> {
             Ok(Source {
                 name: path.to_owned(),
                 input: Input::Bundled(text),
-                format: Rdf::Turtle,
+                format: Format::Rdf(Rdf::Turtle),
                 graph: base.graph_for_stem(&stem)?,
             })
         })
@@ -130,7 +128,7 @@ pub fn parse_all(sources: Vec<Source>, base: &BaseIri) -> Result<Vec<Parsed>> {
 /// default graph go to the source's graph.
 pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
     let bytes = read(&source)?;
-    let sha256 = crate::versions::sha256(&bytes);
+    let sha256 = crate::source::sha256(&bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Syntax {
             source_name: source.name.clone(),
@@ -138,26 +136,23 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
             message: "the file is empty: there is nothing to import".into(),
         });
     }
-    // A record (YAML, or JSON without its own @context) becomes JSON-LD with the project's
-    // context, once its keys and values are checked.
-    let record = match source.format {
-        Rdf::Record | Rdf::ActionsCsv => true,
-        Rdf::JsonLd => record::is_record(&String::from_utf8_lossy(&bytes)),
-        _ => false,
+    // A converted format becomes JSON-LD with the project's context, once its keys and
+    // values are checked; so does JSON that is a record (no `@context` of its own).
+    let converter = match source.format {
+        Format::Converted(converter) => Some(converter),
+        Format::Rdf(Rdf::JsonLd) if record::is_record(&String::from_utf8_lossy(&bytes)) => {
+            formats::CONVERTERS.iter().find(|c| c.name == "record")
+        }
+        Format::Rdf(_) => None,
     };
-    // A spreadsheet of actions becomes a record first.
-    let bytes = if source.format == Rdf::ActionsCsv {
-        actions::to_record(&bytes, &source.name)?
-    } else {
-        bytes
+    let record = converter.is_some();
+    let bytes = match converter {
+        Some(converter) => (converter.to_jsonld)(&bytes, &source.name)?,
+        None => bytes,
     };
-    let bytes = if record {
-        record::to_jsonld(&bytes, &source.name)?
-    } else {
-        bytes
-    };
-    crate::bounds::scan_rdf(&bytes, source.format.oxigraph(), &source.name)?;
-    let parser = RdfParser::from_format(source.format.oxigraph())
+    let syntax = source.format.syntax();
+    crate::bounds::scan_rdf(&bytes, syntax.oxigraph(), &source.name)?;
+    let parser = RdfParser::from_format(syntax.oxigraph())
         .with_base_iri(base.as_str())
         .map_err(|e| Error::Iri {
             iri: base.as_str().to_owned(),
@@ -171,7 +166,7 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
             match with_rdfxml_position(
                 syntax_error(&source.name, e.into()),
                 &bytes,
-                source.format.oxigraph(),
+                syntax.oxigraph(),
             ) {
                 // Positions in the JSON-LD made from a record are not the record's.
                 Error::Syntax {
@@ -268,71 +263,4 @@ fn too_large(name: &str, size: Option<u64>) -> Error {
         )),
         MAX_IN_MEMORY_BYTES >> 20
     ))
-}
-
-/// Turns a parser error into one naming the source and the 1-based line and column.
-pub fn syntax_error(source_name: &str, error: RdfParseError) -> Error {
-    match error {
-        RdfParseError::Syntax(e) => Error::Syntax {
-            source_name: source_name.to_owned(),
-            position: e.location().map(|l| (l.start.line + 1, l.start.column + 1)),
-            message: without_position(&e.to_string()).to_owned(),
-        },
-        RdfParseError::Io(e) => Error::Io {
-            path: PathBuf::from(source_name),
-            source: e,
-        },
-    }
-}
-
-/// Gives an RDF/XML syntax error the line and column Oxigraph's generic parser leaves
-/// out: the document is parsed again with oxrdfxml's own parser, up to the error, and
-/// the byte where the XML reader stopped is turned into a line and column.
-pub fn with_rdfxml_position(error: Error, bytes: &[u8], format: oxigraph::io::RdfFormat) -> Error {
-    match error {
-        Error::Syntax {
-            source_name,
-            position: None,
-            message,
-        } if format == oxigraph::io::RdfFormat::RdfXml => {
-            let mut parser = oxrdfxml::RdfXmlParser::new().for_slice(bytes);
-            let mut position = None;
-            while let Some(result) = parser.next() {
-                if result.is_err() {
-                    position = Some(line_and_column(bytes, parser.buffer_position() as usize));
-                    break;
-                }
-            }
-            Error::Syntax {
-                source_name,
-                position,
-                message,
-            }
-        }
-        other => other,
-    }
-}
-
-/// The 1-based line and column (in characters) of a byte offset.
-pub fn line_and_column(bytes: &[u8], offset: usize) -> (u64, u64) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count() as u64
-        + 1;
-    (line, column)
-}
-
-/// Oxttl's messages start with "Parser error at line L column C: "; the position is
-/// already in our own prefix, so keep only what follows.
-fn without_position(message: &str) -> &str {
-    match message.strip_prefix("Parser error at ") {
-        Some(rest) => rest.split_once(": ").map_or(message, |(_, m)| m),
-        None => message,
-    }
 }

@@ -24,6 +24,7 @@ use oxigraph::sparql::QueryResults;
 use super::Parsed;
 use crate::error::{Error, Result};
 use crate::store::GraphStore;
+use crate::text::{normalise, slug};
 
 const PERSON: &str = "http://schema.org/Person";
 const ORGANIZATION: &str = "http://schema.org/Organization";
@@ -363,50 +364,4 @@ fn rewrite(quad: Quad, replace: &HashMap<BlankNode, (NamedNode, bool)>) -> Optio
         quad.object = iri.clone().into();
     }
     Some(quad)
-}
-
-/// Case, accents, punctuation and spacing removed: "Pôle Métropolitain de l'Artois" →
-/// "pole metropolitain de l artois".
-pub fn normalise(text: &str) -> String {
-    let folded: String = text
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' | 'í' => 'i',
-            'ô' | 'ö' | 'ó' => 'o',
-            'ù' | 'û' | 'ü' | 'ú' => 'u',
-            'ç' => 'c',
-            'ÿ' => 'y',
-            'œ' => 'o',
-            'æ' => 'a',
-            c if c.is_alphanumeric() => c,
-            _ => ' ',
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn slug(text: &str) -> String {
-    normalise(text).replace(' ', "-")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spellings_of_one_name_normalise_alike() {
-        assert_eq!(
-            normalise("Pôle Métropolitain de l'Artois"),
-            normalise("Pôle métropolitain de l’Artois")
-        );
-        assert_eq!(normalise("Alain BAVAY"), normalise("Alain Bavay"));
-        assert_eq!(normalise("Cerdd"), normalise("CERDD"));
-        assert_eq!(
-            slug("Agence d'Urbanisme de l'Artois"),
-            "agence-d-urbanisme-de-l-artois"
-        );
-    }
 }

@@ -407,7 +407,7 @@ fn french_date(text: &str) -> Option<String> {
         "novembre",
         "decembre",
     ];
-    let folded = super::reconcile::normalise(text);
+    let folded = crate::text::normalise(text);
     let words: Vec<&str> = folded.split(' ').collect();
     let month = words.iter().position(|w| MONTHS.contains(w))?;
     let day: u32 = words
@@ -423,32 +423,7 @@ fn french_date(text: &str) -> Option<String> {
 
 /// The closest term of the context to an unknown key, when it is close enough to be a typo.
 fn suggestion(key: &str) -> Option<&'static str> {
-    let lower = key.to_lowercase();
-    context()
-        .terms
-        .iter()
-        .map(|t| (distance(&lower, &t.to_lowercase()), t))
-        .filter(|(d, t)| *d <= 2.max(t.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, t)| t.as_str())
-}
-
-/// Levenshtein distance between two short strings.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
+    crate::text::closest(key, context().terms.iter().map(String::as_str))
 }
 
 /// A JSON Schema (2020-12) of records, made from the context, for editors: every key a

@@ -343,11 +343,8 @@ async fn multipart(
             .or_else(|| {
                 field
                     .file_name()
-                    .and_then(|f| crate::format::rdf_for(std::path::Path::new(f), None).ok())
-                    .and_then(|f| {
-                        (!matches!(f, crate::format::Rdf::Record | crate::format::Rdf::ActionsCsv))
-                            .then(|| f.oxigraph())
-                    })
+                    .and_then(|f| crate::format::Rdf::from_path(std::path::Path::new(f)))
+                    .map(|f| f.oxigraph())
             })
             .ok_or_else(|| {
                 ApiError::unsupported_media_type(format!(
@@ -422,8 +419,8 @@ fn parse(
                 )));
             }
             let quad = quad.map_err(|e| {
-                crate::import::with_rdfxml_position(
-                    crate::import::syntax_error("the request body", e.into()),
+                crate::source::with_rdfxml_position(
+                    crate::source::syntax_error("the request body", e.into()),
                     bytes,
                     format,
                 )

@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::Term;
 
-use crate::config::BaseIri;
 use crate::error::Result;
+use crate::iri::BaseIri;
 use crate::queries::{self, NamedQuery};
 use crate::vocab;
 

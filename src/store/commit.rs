@@ -1,0 +1,355 @@
+//! The one write path. Every write of the store — an import, a rollback, a SPARQL
+//! Update, a Graph Store PUT, POST or DELETE, a bulk load — is committed here, and
+//! nowhere else:
+//!
+//! 1. the write runs in a transaction and says which graphs it may reach;
+//! 2. the change is found by comparing those graphs before and after (never the whole
+//!    store, unless the write reached graphs through a variable);
+//! 3. the store's own rule: the provenance graph is labgraph's alone;
+//! 4. the check hooks (the SHACL gate of the import pipeline) look at the store as the
+//!    write leaves it, and their violations refuse it;
+//! 5. the provenance of the write is added to the same transaction, which commits;
+//! 6. the observers (the server's cache, a text index…) are told which graphs changed.
+//!
+//! A dry run stops after step 4 and drops the transaction: nothing is written.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::{Arc, PoisonError};
+
+use oxigraph::model::{
+    GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, TermRef,
+};
+use oxigraph::store::{BulkLoader, Transaction};
+
+use super::GraphStore;
+use super::provenance::{NewVersion, now};
+use crate::error::{Error, Result};
+use crate::iri::BaseIri;
+
+/// Which graphs a write may change: its change is looked for there only.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    /// Named graphs the write names.
+    pub named: BTreeSet<NamedNode>,
+    /// Whether it may write the default graph.
+    pub default_graph: bool,
+    /// Whether it may reach graphs it does not name (a `GRAPH ?g` template): then every
+    /// graph is compared.
+    pub any: bool,
+}
+
+impl Reach {
+    /// These named graphs.
+    pub fn graphs(named: impl IntoIterator<Item = NamedNode>) -> Self {
+        Self {
+            named: named.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    /// One graph, named or default.
+    pub fn graph(graph: GraphNameRef<'_>) -> Self {
+        match graph {
+            GraphNameRef::NamedNode(g) => Self::graphs([g.into_owned()]),
+            _ => Self {
+                default_graph: true,
+                ..Self::default()
+            },
+        }
+    }
+}
+
+/// What a write changed, as check hooks and observers see it.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// The named graphs whose quads changed.
+    pub graphs: BTreeSet<NamedNode>,
+    /// Whether the default graph changed.
+    pub default_graph: bool,
+    /// The quads added and removed. A bulk load lists none: its graphs were empty, and
+    /// are all in `graphs`.
+    pub added: Vec<Quad>,
+    pub removed: Vec<Quad>,
+    /// Graphs replaced whole by a source (an import): every resource they mention is
+    /// concerned by the write, not only the quads that differ.
+    pub replaced: BTreeSet<NamedNode>,
+    /// The source that wrote each graph, for messages (`dct:source`).
+    pub sources: BTreeMap<NamedNode, String>,
+}
+
+impl Change {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.graphs.is_empty() && !self.default_graph
+    }
+}
+
+/// What the check hooks found in a write: violations refuse it, warnings are reported.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    pub violations: usize,
+    pub warnings: usize,
+    /// Every finding, in French and English.
+    pub text: String,
+}
+
+/// A check run on every write that asks for it, before its commit.
+pub trait Check: Send + Sync {
+    fn check(&self, view: &View<'_>, change: &Change) -> Result<Findings>;
+}
+
+/// Told of every committed change, after its commit (in the writer's thread).
+pub trait Observer: Send + Sync {
+    fn committed(&self, change: &Change);
+}
+
+/// The store as a write leaves it, before the commit: what check hooks read.
+pub struct View<'a> {
+    transaction: &'a Transaction<'a>,
+    base: &'a BaseIri,
+    imports: NamedNode,
+}
+
+impl View<'_> {
+    /// The quads matching a pattern, outside labgraph's provenance graph.
+    pub fn quads(
+        &self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<oxigraph::model::NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+    ) -> Result<Vec<Quad>> {
+        let mut quads = Vec::new();
+        for quad in self
+            .transaction
+            .quads_for_pattern(subject, predicate, object, None)
+        {
+            let quad = quad.map_err(|e| Error::Store {
+                path: "(transaction)".into(),
+                message: e.to_string(),
+            })?;
+            if !matches!(&quad.graph_name, GraphName::NamedNode(g) if *g == self.imports) {
+                quads.push(quad);
+            }
+        }
+        Ok(quads)
+    }
+
+    /// The content of a named graph.
+    pub fn graph(&self, graph: &NamedNode) -> Result<Vec<Quad>> {
+        self.transaction
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Store {
+                path: "(transaction)".into(),
+                message: e.to_string(),
+            })
+    }
+
+    /// The deployment's base IRI.
+    pub fn base(&self) -> &BaseIri {
+        self.base
+    }
+}
+
+/// How a write goes through the path.
+#[derive(Debug, Clone, Default)]
+pub struct How {
+    /// Whether the check hooks run (an administrator's `--no-validate` and a rollback
+    /// skip them; HTTP writes never do).
+    pub check: bool,
+    /// Check, then write nothing.
+    pub dry_run: bool,
+    /// See [`Change::replaced`] and [`Change::sources`].
+    pub replaced: BTreeSet<NamedNode>,
+    pub sources: BTreeMap<NamedNode, String>,
+}
+
+/// What the provenance of a write records: each graph written with its triple count and
+/// source, and the versions of graphs replaced with known content.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub counts: Vec<(NamedNode, usize, String)>,
+    pub versions: Vec<NewVersion>,
+}
+
+/// What went through the path.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The activity recorded (none for a dry run).
+    pub activity: Option<NamedNode>,
+    pub change: Change,
+    pub findings: Findings,
+    /// The record written (empty for a dry run).
+    pub record: Record,
+}
+
+/// The hooks of a store: checks before each commit, observers after.
+#[derive(Default)]
+pub(super) struct Hooks {
+    checks: std::sync::RwLock<Vec<Arc<dyn Check>>>,
+    observers: std::sync::RwLock<Vec<Arc<dyn Observer>>>,
+}
+
+impl GraphStore {
+    /// Adds a check run before every commit that asks for checks.
+    pub fn add_check(&self, check: Arc<dyn Check>) {
+        self.hooks
+            .checks
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(check);
+    }
+
+    /// Adds an observer told of every committed change.
+    pub fn subscribe(&self, observer: Arc<dyn Observer>) {
+        self.hooks
+            .observers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(observer);
+    }
+
+    /// Runs a write through the path. `write` makes the change in the transaction and
+    /// says where it may have reached (and anything `record` needs); `record` says what
+    /// the provenance records, once the change is known.
+    pub(super) fn commit<T>(
+        &self,
+        how: How,
+        write: impl FnOnce(&mut Transaction<'_>) -> Result<(Reach, T)>,
+        record: impl FnOnce(&Transaction<'_>, &Change, T) -> Result<Record>,
+    ) -> Result<Outcome> {
+        let started = now();
+        let mut transaction = self
+            .store
+            .start_transaction()
+            .map_err(|e| self.storage(e))?;
+        let (reach, carried) = write(&mut transaction)?;
+        let mut change = self.change(&transaction, &reach)?;
+        change.replaced = how.replaced;
+        change.sources = how.sources;
+        let mut findings = Findings::default();
+        if how.check {
+            let view = View {
+                transaction: &transaction,
+                base: &self.base,
+                imports: self.imports_graph(),
+            };
+            let checks = self
+                .hooks
+                .checks
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            for check in checks {
+                let found = check.check(&view, &change)?;
+                findings.violations += found.violations;
+                findings.warnings += found.warnings;
+                findings.text.push_str(&found.text);
+            }
+        }
+        if how.dry_run {
+            return Ok(Outcome {
+                activity: None,
+                change,
+                findings,
+                record: Record::default(),
+            });
+        }
+        if findings.violations > 0 {
+            return Err(Error::Rejected {
+                violations: findings.violations,
+                report: findings.text,
+            });
+        }
+        let written = record(&transaction, &change, carried)?;
+        let activity = self.record(
+            &mut transaction,
+            &started,
+            written.counts.clone(),
+            &written.versions,
+        )?;
+        transaction.commit().map_err(|e| self.storage(e))?;
+        self.notify(&change);
+        Ok(Outcome {
+            activity: Some(activity),
+            change,
+            findings,
+            record: written,
+        })
+    }
+
+    /// Commits a bulk load (its data and its provenance), and tells the observers.
+    pub(super) fn commit_bulk(&self, loader: BulkLoader, change: Change) -> Result<()> {
+        loader.commit().map_err(|e| self.storage(e))?;
+        self.notify(&change);
+        Ok(())
+    }
+
+    fn notify(&self, change: &Change) {
+        let observers = self
+            .hooks
+            .observers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for observer in observers {
+            observer.committed(change);
+        }
+    }
+
+    /// The quads that differ between the store and the transaction, in the graphs the
+    /// write may have reached. A change to the provenance graph refuses the write.
+    fn change(&self, transaction: &Transaction<'_>, reach: &Reach) -> Result<Change> {
+        let imports = self.imports_graph();
+        let mut graphs: Vec<GraphName> = reach
+            .named
+            .iter()
+            .cloned()
+            .map(GraphName::NamedNode)
+            .collect();
+        if reach.default_graph || reach.any {
+            graphs.push(GraphName::DefaultGraph);
+        }
+        if reach.any {
+            let mut named = BTreeSet::new();
+            for graph in self.store.named_graphs().chain(transaction.named_graphs()) {
+                if let NamedOrBlankNode::NamedNode(g) = graph.map_err(|e| self.storage(e))? {
+                    named.insert(g);
+                }
+            }
+            named.insert(imports.clone());
+            graphs.extend(named.into_iter().map(GraphName::NamedNode));
+        }
+        let mut seen = HashSet::new();
+        graphs.retain(|g| seen.insert(g.clone()));
+        let mut change = Change::default();
+        for graph in graphs {
+            let before: HashSet<Quad> = self
+                .store
+                .quads_for_pattern(None, None, None, Some(graph.as_ref()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| self.storage(e))?;
+            let after: HashSet<Quad> = transaction
+                .quads_for_pattern(None, None, None, Some(graph.as_ref()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| self.storage(e))?;
+            let removed: Vec<Quad> = before.difference(&after).cloned().collect();
+            let added: Vec<Quad> = after.difference(&before).cloned().collect();
+            if removed.is_empty() && added.is_empty() {
+                continue;
+            }
+            match &graph {
+                GraphName::NamedNode(g) if *g == imports => {
+                    return Err(super::update::protected_graph(&imports));
+                }
+                GraphName::NamedNode(g) => {
+                    change.graphs.insert(g.clone());
+                }
+                _ => change.default_graph = true,
+            }
+            change.removed.extend(removed);
+            change.added.extend(added);
+        }
+        Ok(change)
+    }
+}

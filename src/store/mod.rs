@@ -1,0 +1,176 @@
+//! The only module that touches Oxigraph's `Store`. Every other module goes through
+//! [`GraphStore`], so that a remote SPARQL 1.1 store can later stand where the embedded
+//! one stands.
+//!
+//! One file per concern: queries (`query`), updates (`update`), graphs and the Graph
+//! Store Protocol's writes (`graphs`), graphs replaced by sources (`replace`),
+//! provenance and versions (`provenance`), history and rollback (`history`), the bulk
+//! path (`bulk`), backups (`backup`) — and `commit`, the one write path every write goes
+//! through, with its check hooks and observers.
+
+use std::path::{Path, PathBuf};
+
+use oxigraph::model::{GraphName, NamedNode, Triple};
+use oxigraph::store::Store;
+use spargebra::SparqlParser;
+
+use crate::error::{Error, Result};
+use crate::iri::BaseIri;
+use crate::versions::{Canonical, Kept};
+use crate::vocab::{self, local};
+
+mod backup;
+mod bulk;
+mod commit;
+mod graphs;
+mod history;
+mod provenance;
+mod query;
+mod replace;
+mod update;
+
+pub use commit::{Change, Check, Findings, Observer, View};
+pub use graphs::{GraphInfo, prefixed};
+pub use history::RollbackReport;
+pub use provenance::{ImportOptions, ImportReport, NewVersion, VersionInfo, describe};
+pub use query::{Controls, DatasetSpec, Prepared, evaluation_error};
+pub use replace::Planned;
+
+/// The embedded store, with the base IRI its instances are minted under.
+pub struct GraphStore {
+    store: Store,
+    location: PathBuf,
+    base: BaseIri,
+    /// A SPARQL parser with the base IRI and the project's prefixes, cloned per query.
+    parser: SparqlParser,
+    /// The checks run before each commit, and the observers told after.
+    hooks: commit::Hooks,
+}
+
+impl GraphStore {
+    /// Opens (or creates) the store folder. It is not filled: the import pipeline fills
+    /// an empty store with the bundled data (`import::open`).
+    pub fn open(path: &Path, base: BaseIri) -> Result<Self> {
+        let store = Store::open(path).map_err(|e| Error::Store {
+            path: path.to_owned(),
+            message: explain_open_error(&e.to_string()),
+        })?;
+        bulk::remove_unfinished_bulk_files(path);
+        Self::with_store(store, path.to_owned(), base)
+    }
+
+    /// Wraps an Oxigraph store opened elsewhere (benchmarks compare labgraph's query path
+    /// with Oxigraph's on one shared store).
+    pub fn from_oxigraph(store: Store, location: PathBuf, base: BaseIri) -> Result<Self> {
+        Self::with_store(store, location, base)
+    }
+
+    /// An empty store in memory (tests and benchmarks).
+    pub fn in_memory(base: BaseIri) -> Result<Self> {
+        let store = Store::new().map_err(|e| Error::Store {
+            path: PathBuf::from("(memory)"),
+            message: e.to_string(),
+        })?;
+        Self::with_store(store, PathBuf::from("(memory)"), base)
+    }
+
+    fn with_store(store: Store, location: PathBuf, base: BaseIri) -> Result<Self> {
+        let mut parser = SparqlParser::new()
+            .with_base_iri(base.as_str())
+            .map_err(|e| Error::Iri {
+                iri: base.as_str().to_owned(),
+                message: e.to_string(),
+            })?;
+        for (prefix, iri) in vocab::PREFIXES {
+            parser = parser
+                .with_prefix(*prefix, *iri)
+                .expect("the project's prefixes are valid IRIs");
+        }
+        Ok(Self {
+            store,
+            location,
+            base,
+            parser,
+            hooks: commit::Hooks::default(),
+        })
+    }
+
+    /// Whether the store holds no quad at all.
+    pub fn is_empty(&self) -> Result<bool> {
+        self.store.is_empty().map_err(|e| self.storage(e))
+    }
+
+    /// The base IRI of this deployment.
+    pub fn base(&self) -> &BaseIri {
+        &self.base
+    }
+
+    /// A named graph's content, in canonical form.
+    pub fn canonical_graph(&self, graph: &NamedNode) -> Result<Canonical> {
+        Ok(Canonical::of(self.graph_triples(graph)?))
+    }
+
+    /// The triples of a named graph.
+    pub fn graph_triples(&self, graph: &NamedNode) -> Result<Vec<Triple>> {
+        self.store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .map(|q| q.map(Triple::from))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.storage(e))
+    }
+
+    /// Where the contents of versions are kept (none for a store in memory).
+    pub fn kept(&self) -> Option<Kept> {
+        Kept::for_store(&self.location)
+    }
+
+    /// Whether the store already says anything about a resource (outside the imports
+    /// graph).
+    pub fn describes(&self, subject: &NamedNode) -> Result<bool> {
+        let imports = self.imports_graph();
+        for quad in self
+            .store
+            .quads_for_pattern(Some(subject.as_ref().into()), None, None, None)
+        {
+            let quad = quad.map_err(|e| self.storage(e))?;
+            match &quad.graph_name {
+                GraphName::NamedNode(g) if *g == imports => {}
+                _ => return Ok(true),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether a named graph holds no triple.
+    pub fn graph_is_empty(&self, graph: &NamedNode) -> Result<bool> {
+        Ok(self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .next()
+            .transpose()
+            .map_err(|e| self.storage(e))?
+            .is_none())
+    }
+
+    /// labgraph's provenance graph, which it alone writes.
+    fn imports_graph(&self) -> NamedNode {
+        self.base.local(local::IMPORTS_GRAPH)
+    }
+
+    /// A storage error, naming the store.
+    fn storage(&self, error: impl std::fmt::Display) -> Error {
+        Error::Store {
+            path: self.location.clone(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// RocksDB's lock error is cryptic; say what it means.
+fn explain_open_error(message: &str) -> String {
+    if message.contains("lock") {
+        format!("cannot open it: another labgraph process is using it ({message})")
+    } else {
+        format!("cannot open it: {message}")
+    }
+}

@@ -1,0 +1,176 @@
+//! Graphs replaced by sources (imports): the content of each graph before and after in
+//! canonical form, and the replacement through the write path with a version per graph.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use oxigraph::model::{GraphName, NamedNode, Triple};
+use oxigraph::store::{Store, Transaction};
+
+use super::GraphStore;
+use super::commit::{Change, Findings, How, Reach, Record};
+use super::provenance::{ImportOptions, ImportReport, NewVersion};
+use crate::error::{Error, Result};
+use crate::source::Parsed;
+use crate::versions::Canonical;
+
+/// A graph an import would write: its content before and after, in canonical form.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub graph: NamedNode,
+    pub source: String,
+    pub source_sha256: String,
+    pub before: Canonical,
+    pub after: Canonical,
+}
+
+impl GraphStore {
+    /// The content of each graph the sources write: before (in the store) and after (in
+    /// the sources), in canonical form. A dry run shows their difference; an import
+    /// writes the graphs whose form changes.
+    pub fn plan_versions(&self, parsed: &[Parsed]) -> Result<Vec<Planned>> {
+        let mut planned = Vec::new();
+        for source in parsed {
+            let mut by_graph: HashMap<&NamedNode, Vec<Triple>> = HashMap::new();
+            for quad in &source.quads {
+                if let GraphName::NamedNode(g) = &quad.graph_name {
+                    by_graph.entry(g).or_default().push(Triple::new(
+                        quad.subject.clone(),
+                        quad.predicate.clone(),
+                        quad.object.clone(),
+                    ));
+                }
+            }
+            for graph in &source.graphs {
+                let after = Canonical::of(as_stored(by_graph.remove(graph).unwrap_or_default())?);
+                planned.push(Planned {
+                    graph: graph.clone(),
+                    source: source.source.name.clone(),
+                    source_sha256: source.sha256.clone(),
+                    before: self.canonical_graph(graph)?,
+                    after,
+                });
+            }
+        }
+        Ok(planned)
+    }
+
+    /// Refuses sources that would write the provenance graph, which labgraph alone writes,
+    /// whatever names it: `--graph`, or a TriG, N-Quads or JSON-LD file with a graph of
+    /// that name.
+    pub fn refuse_protected(&self, parsed: &[Parsed]) -> Result<()> {
+        let imports = self.imports_graph();
+        match parsed.iter().find(|p| p.graphs.contains(&imports)) {
+            Some(source) => Err(Error::Protected(format!(
+                "{imports} (named by {})",
+                source.source.name
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Replaces every graph the sources write with their content, through the write
+    /// path, and records the import with a version per graph: on any error, or a
+    /// violation found by the checks, nothing is written. A graph whose content would not
+    /// change is left alone, and so is its record. A dry run checks every graph of the
+    /// sources, changed or not, and writes nothing.
+    pub fn replace_graphs(
+        &self,
+        parsed: Vec<Parsed>,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
+        self.refuse_protected(&parsed)?;
+        let planned = self.plan_versions(&parsed)?;
+        let (changed, unchanged): (Vec<Planned>, Vec<Planned>) = planned
+            .into_iter()
+            .partition(|p| options.dry_run || p.before.hash != p.after.hash);
+        let unchanged: Vec<NamedNode> = unchanged.into_iter().map(|p| p.graph).collect();
+        if changed.is_empty() {
+            return Ok(ImportReport {
+                activity: None,
+                graphs: Vec::new(),
+                unchanged,
+                findings: Findings::default(),
+            });
+        }
+        // Both contents are kept before the commit: a rollback can always find them.
+        if let Some(kept) = self.kept().filter(|_| !options.dry_run) {
+            for p in &changed {
+                kept.keep(&p.before)?;
+                kept.keep(&p.after)?;
+            }
+        }
+        let written: BTreeSet<NamedNode> = changed.iter().map(|p| p.graph.clone()).collect();
+        let how = How {
+            check: options.validated,
+            dry_run: options.dry_run,
+            replaced: written.clone(),
+            sources: changed
+                .iter()
+                .map(|p| (p.graph.clone(), p.source.clone()))
+                .collect(),
+        };
+        let write = |transaction: &mut Transaction<'_>| {
+            for graph in &written {
+                transaction
+                    .clear_graph(graph)
+                    .map_err(|e| self.storage(e))?;
+            }
+            for source in &parsed {
+                transaction.extend(source.quads.iter().filter(|q| match &q.graph_name {
+                    GraphName::NamedNode(g) => written.contains(g),
+                    _ => true,
+                }));
+            }
+            Ok((Reach::graphs(written.iter().cloned()), ()))
+        };
+        let record = |_: &Transaction<'_>, _: &Change, ()| {
+            Ok(Record {
+                counts: changed
+                    .iter()
+                    .map(|p| (p.graph.clone(), p.after.lines.len(), p.source.clone()))
+                    .collect(),
+                versions: changed
+                    .iter()
+                    .map(|p| NewVersion {
+                        graph: p.graph.clone(),
+                        source: p.source.clone(),
+                        triples: p.after.lines.len(),
+                        hash: Some(p.after.hash.clone()),
+                        source_sha256: Some(p.source_sha256.clone()),
+                        validated: options.validated,
+                        before: (p.before.hash.clone(), p.before.lines.len()),
+                        restores: None,
+                    })
+                    .collect(),
+            })
+        };
+        let mut report = ImportReport::from(self.commit(how, write, record)?);
+        report.unchanged = unchanged;
+        Ok(report)
+    }
+}
+
+/// The triples as the store will give them back: Oxigraph keeps typed literals by value
+/// (`"007"^^xsd:nonNegativeInteger` comes back as `"7"^^xsd:integer`), so an unchanged
+/// source is only recognised once its triples have made the same trip (through a
+/// scratch store in memory).
+fn as_stored(triples: Vec<Triple>) -> Result<Vec<Triple>> {
+    let memory = |e: oxigraph::store::StorageError| Error::Store {
+        path: PathBuf::from("(memory)"),
+        message: e.to_string(),
+    };
+    let store = Store::new().map_err(memory)?;
+    store
+        .extend(
+            triples
+                .into_iter()
+                .map(|t| t.in_graph(GraphName::DefaultGraph)),
+        )
+        .map_err(memory)?;
+    store
+        .iter()
+        .map(|q| q.map(Triple::from))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(memory)
+}
