@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 
 use labgraph::config::BaseIri;
 use labgraph::store::GraphStore;
-use labgraph::{queries, synthetic, vocab};
+use labgraph::{queries, vocab};
+
+#[path = "common/synthetic.rs"]
+mod synthetic;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
@@ -79,8 +82,13 @@ fn main() {
             runs(&flag("--runs"), 50),
             &base,
         ),
+        Some("write") => write(
+            Path::new(&flag("--file").expect("--file FILE")),
+            runs(&flag("--runs"), 3),
+            flag("--before").map(PathBuf::from),
+        ),
         _ => eprintln!(
-            "usage: bench generate --triples N --out FILE | import --file FILE [--runs N] | records [--count N] [--runs N] | queries [--file FILE] [--runs N]"
+            "usage: bench generate --triples N --out FILE | import --file FILE [--runs N] | records [--count N] [--runs N] | queries [--file FILE] [--runs N] | write --file FILE [--runs N] [--before BINARY]"
         ),
     }
 }
@@ -90,6 +98,7 @@ fn runs(value: &Option<String>, default: usize) -> usize {
 }
 
 /// Runs a command, returning its wall time and peak resident memory in MiB.
+#[allow(unsafe_code)]
 fn measure(command: &mut Command) -> (Duration, f64) {
     let start = Instant::now();
     // wait4 below reaps the child (and gives its resource usage), which clippy cannot see.
@@ -185,6 +194,79 @@ fn records(count: usize, runs: usize) {
     }
     times.sort();
     println!("median: {:.2} s", times[times.len() / 2].as_secs_f64());
+}
+
+/// One-seminar writes through the SHACL gate on a large store: a store holding the
+/// bundled data and `file` (bulk-loaded, untimed), then per run `labgraph import` of a
+/// new seminar record (YAML), and of the same file changed (its graph replaced). With
+/// `--before BINARY`, another build does the same on its own store, alternately.
+fn write(file: &Path, runs: usize, before: Option<PathBuf>) {
+    let exe = std::env::current_exe().unwrap();
+    let labgraph = exe.parent().unwrap().parent().unwrap().join("labgraph");
+    let dir = tempfile::tempdir().unwrap();
+    let binaries: Vec<(&str, PathBuf)> = std::iter::once(("labgraph", labgraph))
+        .chain(before.map(|b| ("before", b)))
+        .collect();
+    for (name, binary) in &binaries {
+        let store = dir.path().join(format!("store-{name}"));
+        let (elapsed, _) = measure(
+            Command::new(binary)
+                .arg("--store")
+                .arg(&store)
+                .args(["import", "--no-validate", "--graph", "graph/bench"])
+                .arg(file)
+                .stdout(std::process::Stdio::null()),
+        );
+        println!(
+            "{name}: {} loaded in {:.1} s",
+            file.display(),
+            elapsed.as_secs_f64()
+        );
+    }
+    let mut results: Vec<Vec<(Duration, f64, Duration, f64)>> = vec![Vec::new(); binaries.len()];
+    for run in 1..=runs {
+        for (i, (name, binary)) in binaries.iter().enumerate() {
+            let store = dir.path().join(format!("store-{name}"));
+            let record = dir.path().join(format!("seminaire-{name}-{run}.yaml"));
+            std::fs::write(&record, seminar_record(100_000 + run)).unwrap();
+            let import = |path: &Path| {
+                measure(
+                    Command::new(binary)
+                        .arg("--store")
+                        .arg(&store)
+                        .arg("import")
+                        .arg(path)
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null()),
+                )
+            };
+            let (record_time, record_rss) = import(&record);
+            let changed = seminar_record(100_000 + run)
+                .replace("[theme/sante, theme/mobilite]", "[theme/sante]");
+            std::fs::write(&record, changed).unwrap();
+            let (graph_time, graph_rss) = import(&record);
+            println!(
+                "run {run}, {name}: new record {:.2} s {record_rss:.0} MiB; changed {:.2} s {graph_rss:.0} MiB",
+                record_time.as_secs_f64(),
+                graph_time.as_secs_f64()
+            );
+            results[i].push((record_time, record_rss, graph_time, graph_rss));
+        }
+    }
+    for ((name, _), runs) in binaries.iter().zip(&mut results) {
+        let median = |mut v: Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2].as_secs_f64()
+        };
+        let peak = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
+        println!(
+            "{name}: a new seminar record: median {:.2} s, peak {:.0} MiB; the record changed: median {:.2} s, peak {:.0} MiB",
+            median(runs.iter().map(|r| r.0).collect()),
+            peak(runs.iter().map(|r| r.1).collect()),
+            median(runs.iter().map(|r| r.2).collect()),
+            peak(runs.iter().map(|r| r.3).collect()),
+        );
+    }
 }
 
 fn import(file: &Path, runs: usize) {

@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use labgraph::config::BaseIri;
+mod common;
+#[path = "../examples/common/synthetic.rs"]
+mod synthetic;
+
 use labgraph::shacl::{Level, Shapes};
-use labgraph::store::GraphStore;
 use labgraph::{bundled, queries, vocab};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{Term, Triple};
@@ -16,10 +18,7 @@ use oxigraph::sparql::results::{
     QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
 };
 
-fn store() -> GraphStore {
-    labgraph::import::in_memory(BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap())
-        .expect("the bundled data loads")
-}
+use common::store;
 
 /// A solution as a sorted list of `?var=term` strings, so that solutions compare as sets.
 type Row = Vec<String>;
@@ -58,25 +57,10 @@ fn every_bundled_file_parses_into_its_graph() {
     }
 }
 
-/// Every triple of the store's data: all its graphs but the shapes and the provenance.
-fn data_triples(store: &GraphStore) -> Vec<Triple> {
-    let skipped = ["graph/imports", "graph/shapes"].map(|g| store.base().local(g));
-    store
-        .graphs()
-        .unwrap()
-        .into_iter()
-        .filter_map(|info| match info.graph {
-            oxigraph::model::NamedOrBlankNode::NamedNode(g) if !skipped.contains(&g) => Some(g),
-            _ => None,
-        })
-        .flat_map(|g| store.graph_triples(&g).unwrap())
-        .collect()
-}
-
 #[test]
 fn the_bundled_data_conforms_to_the_shapes() {
     let store = store();
-    let triples = data_triples(&store);
+    let triples = common::data_triples(&store);
     let report = Shapes::bundled().unwrap().validate(triples).unwrap();
     let violations = violations(&report);
     assert!(
@@ -271,7 +255,7 @@ fn generated_graphs_have_the_shape_of_the_real_one() {
     // resources, with no statement written twice.
     let store = store();
     let mut nt = Vec::new();
-    let written = labgraph::synthetic::generate(3_000, store.base(), &mut nt).unwrap();
+    let written = synthetic::generate(3_000, store.base(), &mut nt).unwrap();
     let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::NTriples)
         .for_slice(&nt)
         .map(|q| Triple::from(q.unwrap()))
@@ -279,7 +263,7 @@ fn generated_graphs_have_the_shape_of_the_real_one() {
     assert_eq!(triples.len(), written);
     let distinct: BTreeSet<String> = triples.iter().map(|t| t.to_string()).collect();
     assert_eq!(distinct.len(), written, "no statement is generated twice");
-    let mut data = data_triples(&store);
+    let mut data = common::data_triples(&store);
     data.extend(triples);
     let report = Shapes::bundled().unwrap().validate(data).unwrap();
     let violations = violations(&report);

@@ -213,6 +213,8 @@ fn sigterm_stops_the_server_cleanly_and_releases_the_store() {
         .read_to_string()
         .unwrap();
     assert!(health.contains("\"status\":\"ok\""), "{health}");
+    #[allow(unsafe_code)]
+    // SAFETY: a signal to our own child process.
     unsafe {
         libc::kill(server.child.id() as i32, libc::SIGTERM);
     }
@@ -550,6 +552,8 @@ fn sigterm_stops_the_server_within_seconds_whatever_runs() {
     let running = std::thread::spawn(move || agent().get(&url).call().map(|r| r.status().as_u16()));
     std::thread::sleep(Duration::from_millis(1_000));
     assert!(!running.is_finished(), "the query should still run");
+    #[allow(unsafe_code)]
+    // SAFETY: a signal to our own child process.
     unsafe {
         libc::kill(server.child.id() as i32, libc::SIGTERM);
     }

@@ -3,14 +3,18 @@
 
 use std::path::PathBuf;
 
-use labgraph::config::BaseIri;
-use labgraph::import;
-use labgraph::store::GraphStore;
-use labgraph::vocab;
+mod common;
+#[path = "../examples/common/synthetic.rs"]
+mod synthetic;
 
-fn store() -> GraphStore {
-    labgraph::import::in_memory(BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap()).unwrap()
-}
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use common::{store, store_without_gate};
+use labgraph::import;
+use labgraph::shacl::{Level, Shapes, mention};
+use labgraph::store::{Change, GraphStore, Observer};
+use oxigraph::model::{NamedNode, Term, Triple};
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     let path = dir.path().join(name);
@@ -53,7 +57,7 @@ fn the_bulk_path_loads_counts_and_records() {
     let store = store();
     let dir = tempfile::tempdir().unwrap();
     let mut nt = Vec::new();
-    let written = labgraph::synthetic::generate(2_000, store.base(), &mut nt).unwrap();
+    let written = synthetic::generate(2_000, store.base(), &mut nt).unwrap();
     let file = dir.path().join("generated.nt");
     std::fs::write(&file, nt).unwrap();
     let sources = import::plan(&[file], None, None, store.base()).unwrap();
@@ -169,4 +173,192 @@ fn the_bulk_path_takes_n_quads_into_the_graphs_they_name() {
             .graph_is_empty(&oxigraph::model::NamedNode::new("https://ex.org/g3").unwrap())
             .unwrap()
     );
+}
+
+/// Runs a SPARQL update on a store; the violations of the gate that refused it, if it
+/// did.
+fn violations_of_update(store: &GraphStore, update: &str) -> usize {
+    let prepared = store.prepare_update(update).unwrap();
+    match store.update(prepared, None, "test", None) {
+        Ok(_) => 0,
+        Err(labgraph::Error::Rejected { violations, .. }) => violations,
+        Err(other) => panic!("{update}: {other}"),
+    }
+}
+
+/// The quads of a store's graphs (the provenance graph aside), as (graph, triple).
+fn quads(store: &GraphStore) -> HashSet<(NamedNode, Triple)> {
+    common::graphs(store)
+        .into_iter()
+        .flat_map(|(g, triples)| triples.into_iter().map(move |t| (g.clone(), t)))
+        .collect()
+}
+
+#[test]
+fn the_gate_finds_what_validating_the_whole_store_finds() {
+    // Each write, through the gate of a store of the bundled data; and on a store with no
+    // gate, where the whole store is validated after it, keeping the findings about what
+    // the write concerns: the subjects of the quads it changed (and the objects of the
+    // properties that shapes target), and the values that are resources it describes.
+    let writes = [
+        // A seminar without a name nor a date, organised by an institution that does
+        // not exist.
+        "INSERT DATA { GRAPH <graph/t1> { <seminar/x> a lg:Seminar, schema:Event ; schema:organizer <org/nowhere> } }",
+        // An institution that seminars cite loses its types, in whatever graph they are.
+        "DELETE WHERE { GRAPH ?g { <org/irev> a ?t } }",
+        // The institutions disappear, still referenced elsewhere.
+        "DROP GRAPH <graph/institutions>",
+        // A speaker role without its person (the shapes target the objects of
+        // lg:speakerRole).
+        "INSERT DATA { GRAPH <graph/t2> { <seminar/pma-artois-2022-12-01> lg:speakerRole _:r . _:r a lg:SpeakerRole } }",
+        // A valid person.
+        "INSERT DATA { GRAPH <graph/t3> { <person/nouvelle> a schema:Person ; schema:name \"Nouvelle Personne\" ; dct:source <https://example.org/p> } }",
+    ];
+    let targeted: HashSet<NamedNode> = {
+        let plain = store_without_gate();
+        plain
+            .graph_triples(&plain.base().local("graph/shapes"))
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.predicate.as_str() == "http://www.w3.org/ns/shacl#targetObjectsOf")
+            .filter_map(|t| match t.object {
+                Term::NamedNode(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut refused = 0;
+    for write in writes {
+        let gated = violations_of_update(&store(), write);
+        let plain = store_without_gate();
+        let before = quads(&plain);
+        assert_eq!(violations_of_update(&plain, write), 0, "no gate: {write}");
+        let after = quads(&plain);
+        let (mut focus, mut described) = (HashSet::new(), HashSet::new());
+        for (_, triple) in before.symmetric_difference(&after) {
+            mention(triple.subject.as_ref().into(), &mut focus);
+            mention(triple.subject.as_ref().into(), &mut described);
+            if targeted.contains(&triple.predicate) {
+                mention(triple.object.as_ref(), &mut focus);
+            }
+        }
+        let report = Shapes::bundled()
+            .unwrap()
+            .validate(common::data_triples(&plain))
+            .unwrap();
+        let whole = report
+            .findings
+            .iter()
+            .filter(|f| f.level == Level::Violation)
+            .filter(|f| {
+                focus.contains(&f.focus) || f.value.as_ref().is_some_and(|v| described.contains(v))
+            })
+            .count();
+        assert_eq!(gated, whole, "{write}");
+        refused += usize::from(gated > 0);
+    }
+    assert_eq!(refused, 4, "four of the writes break the shapes");
+}
+
+/// An observer that keeps every change it is told of.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Change>>);
+
+impl Observer for Recorder {
+    fn committed(&self, change: &Change) {
+        self.0.lock().unwrap().push(change.clone());
+    }
+}
+
+impl Recorder {
+    /// The graphs of the changes told since the last call (as relative paths).
+    fn take(&self, store: &GraphStore) -> Vec<Vec<String>> {
+        let base = store.base().as_str();
+        self.0
+            .lock()
+            .unwrap()
+            .drain(..)
+            .map(|c| {
+                c.graphs
+                    .iter()
+                    .map(|g| g.as_str().trim_start_matches(base).to_owned())
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn every_write_path_tells_the_observers_which_graphs_changed() {
+    let store = store();
+    let recorder = Arc::new(Recorder::default());
+    store.subscribe(recorder.clone());
+    let update = |text: &str| {
+        store
+            .update(store.prepare_update(text).unwrap(), None, "test", None)
+            .map(drop)
+    };
+    // SPARQL Update, a graph named…
+    update("INSERT DATA { GRAPH <graph/o1> { <person/o1> a schema:Person ; schema:name \"O1\" ; dct:source <https://example.org/o1> } }")
+        .unwrap();
+    assert_eq!(recorder.take(&store), [["graph/o1"]]);
+    // … or reached through a variable.
+    update("DELETE { GRAPH ?g { ?s schema:name \"O1\" } } INSERT { GRAPH ?g { ?s schema:name \"O2\" } } WHERE { GRAPH ?g { ?s schema:name \"O1\" } }")
+        .unwrap();
+    assert_eq!(recorder.take(&store), [["graph/o1"]]);
+    // A write the gate refuses tells nothing; one that changes no data tells its record.
+    assert!(update("INSERT DATA { GRAPH <graph/o1> { <seminar/x> a lg:Seminar } }").is_err());
+    assert_eq!(recorder.take(&store), Vec::<Vec<String>>::new());
+    update("INSERT DATA { GRAPH <graph/o1> { <person/o1> a schema:Person } }").unwrap();
+    assert_eq!(recorder.take(&store), [Vec::<String>::new()]);
+    // The Graph Store Protocol.
+    let o3 = store.base().local("graph/o3");
+    let triple = Triple::new(
+        store.base().local("person/o3"),
+        NamedNode::new("http://schema.org/name").unwrap(),
+        oxigraph::model::Literal::from("O3"),
+    );
+    store
+        .store_graph(o3.as_ref().into(), vec![triple], true, "test")
+        .unwrap();
+    assert_eq!(recorder.take(&store), [["graph/o3"]]);
+    store.delete_graph(o3.as_ref().into(), "test").unwrap();
+    assert_eq!(recorder.take(&store), [["graph/o3"]]);
+    // An import: told once, and not again when the same file changes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "o4.ttl",
+        "<https://w3id.org/labgraph/id/person/o4> <http://schema.org/name> \"O4\" .\n",
+    );
+    for _ in 0..2 {
+        let sources = import::plan(std::slice::from_ref(&file), None, None, store.base()).unwrap();
+        let parsed = import::parse_all(sources, store.base()).unwrap();
+        store.replace_graphs(parsed, Default::default()).unwrap();
+    }
+    assert_eq!(recorder.take(&store), [["graph/o4"]]);
+    // A dry run tells nothing.
+    let sources = import::plan(
+        std::slice::from_ref(&file),
+        None,
+        Some("graph/o5"),
+        store.base(),
+    )
+    .unwrap();
+    let parsed = import::parse_all(sources, store.base()).unwrap();
+    let options = labgraph::store::ImportOptions {
+        validated: true,
+        dry_run: true,
+    };
+    store.replace_graphs(parsed, options).unwrap();
+    assert_eq!(recorder.take(&store), Vec::<Vec<String>>::new());
+    // The bulk path.
+    let nt = write(
+        &dir,
+        "o6.nt",
+        "<https://ex.org/o6> <http://schema.org/name> \"O6\" .\n",
+    );
+    let sources = import::plan(std::slice::from_ref(&nt), None, None, store.base()).unwrap();
+    store.bulk_load(&sources, &Default::default()).unwrap();
+    assert_eq!(recorder.take(&store), [["graph/o6"]]);
 }

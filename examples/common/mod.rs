@@ -4,11 +4,13 @@
 
 #![allow(dead_code)]
 
+#[path = "synthetic.rs"]
+pub mod synthetic;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use labgraph::config::BaseIri;
-use labgraph::synthetic;
 
 /// Two stores holding the same quads, for labgraph and for Oxigraph.
 pub struct Stores {

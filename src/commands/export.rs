@@ -32,7 +32,9 @@ pub fn run(store: &GraphStore, args: &ExportArgs) -> Result<()> {
                 source: e,
             };
             let mut writer = BufWriter::new(File::create(&partial).map_err(io)?);
-            let result = store.export(graph.as_ref(), format, &mut writer);
+            let result = store
+                .export(graph.as_ref(), format, &mut writer)
+                .map_err(hint);
             let result = result.and_then(|()| writer.flush().map_err(io));
             if let Err(e) = result {
                 let _ = std::fs::remove_file(&partial);
@@ -43,11 +45,26 @@ pub fn run(store: &GraphStore, args: &ExportArgs) -> Result<()> {
         None => {
             let stdout = std::io::stdout();
             let mut writer = BufWriter::new(stdout.lock());
-            store.export(graph.as_ref(), args.format.unwrap_or(default), &mut writer)?;
+            store
+                .export(graph.as_ref(), args.format.unwrap_or(default), &mut writer)
+                .map_err(hint)?;
             writer.flush().map_err(|e| Error::Io {
                 path: "standard output".into(),
                 source: e,
             })
         }
+    }
+}
+
+/// What to do about a refused export, in the command line's terms.
+fn hint(error: Error) -> Error {
+    match error {
+        Error::Usage(message) if message.starts_with("the store has no graph") => {
+            Error::Usage(format!("{message}; 'labgraph graphs' lists them"))
+        }
+        Error::Usage(message) if message.starts_with("the whole store is written") => {
+            Error::Usage(format!("{message}; or name one graph with --graph"))
+        }
+        other => other,
     }
 }

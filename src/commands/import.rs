@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use oxigraph::model::NamedOrBlankNode;
 
 use crate::cli::ImportArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::import;
 use crate::render;
 use crate::source::{BulkProgress, Input, Parsed, Source};
@@ -39,7 +39,12 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
         let done = AtomicBool::new(false);
         let report = std::thread::scope(|scope| {
             scope.spawn(|| show_progress(&bar, &progress, &done, started));
-            let report = store.bulk_load(&sources, &progress);
+            let report = store.bulk_load(&sources, &progress).map_err(|e| match e {
+                Error::Usage(m) if m.ends_with("is not empty") => Error::Usage(format!(
+                    "{m}; import the file without --no-validate to replace it"
+                )),
+                other => other,
+            });
             done.store(true, Ordering::Relaxed);
             report
         });

@@ -1,12 +1,17 @@
 //! `labgraph rollback GRAPH`: gives a graph back the content of its previous version.
 
 use crate::cli::RollbackArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render;
 use crate::store::{GraphStore, describe};
 
 pub fn run(store: &GraphStore, args: &RollbackArgs) -> Result<()> {
     let graph = store.base().resolve(&args.graph)?;
+    if store.versions(Some(&graph))?.is_empty() {
+        return Err(Error::Usage(format!(
+            "{graph} has no recorded version: 'labgraph history' lists the graphs that have"
+        )));
+    }
     let report = store.rollback(&graph)?;
     let mut text = String::new();
     if report.had_unrecorded_changes {

@@ -3,24 +3,32 @@
 //! Store Protocol alike.
 //!
 //! It validates the resources a write concerns with what they reference, not the whole
-//! store: a small write on a large store stays small. The resources concerned are the
-//! nodes of the quads added or removed, and every node of a graph replaced whole by a
-//! source. The data handed to the engine is, for each of them, its own statements (with
-//! the blank nodes it nests, for `sh:node`) and the types of what they point at (for
-//! `sh:class`); for the resources the write describes, the statements that point at them
-//! and their subjects' types (so that a reference the write breaks elsewhere is caught);
-//! and the class hierarchy. Findings about other
-//! resources — what was already wrong elsewhere — neither show nor block the write.
+//! store, so that a small write on a large store stays small. The quads concerned are
+//! those added or removed, and every quad of a graph replaced whole by a source. Their
+//! subjects — and the objects of the properties that shapes target with
+//! `sh:targetObjectsOf` — are the write's *focus*: each comes with its own statements
+//! (and the blank nodes it nests, for `sh:node`). What they point at comes with its types
+//! (for `sh:class`); what points at a resource the write describes comes with the link
+//! and its subject's types, so that a reference the write breaks elsewhere is caught;
+//! and the class hierarchy comes whole.
+//!
+//! The report keeps the findings about a focus, and those whose value is a resource the
+//! write describes (a reference it breaks). What was already wrong elsewhere in the store
+//! neither shows nor blocks the write. (The shapes use no inverse paths: a resource's findings depend on
+//! its own statements and the types of their values only.)
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use oxigraph::model::vocab::{rdf, rdfs};
-use oxigraph::model::{NamedOrBlankNode, Quad, Term, Triple};
+use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple};
 
 use crate::error::Result;
 use crate::shacl::{Level, Shapes, mention};
 use crate::store::{Change, Check, Findings, View};
 use crate::vocab::local;
+
+const TARGET_OBJECTS_OF: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#targetObjectsOf");
 
 /// The gate; install it with [`crate::store::GraphStore::add_check`].
 pub struct Gate;
@@ -35,29 +43,63 @@ impl Check for Gate {
         concerned.extend(change.added.iter().cloned());
         concerned.extend(change.removed.iter().cloned());
         // A change to the shapes graph itself concerns no resource.
-        concerned.retain(|q| !matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if *g == shapes_graph));
+        concerned.retain(|q| !in_graph(q, &shapes_graph));
         if concerned.is_empty() {
             return Ok(Findings::default());
         }
-        let mut mentioned = HashSet::new();
-        let mut described: HashSet<NamedOrBlankNode> = HashSet::new();
-        let mut referenced: HashSet<NamedOrBlankNode> = HashSet::new();
+        // The properties whose objects the shapes target.
+        let targeting: HashSet<NamedNode> = view
+            .quads(None, Some(TARGET_OBJECTS_OF), None)?
+            .into_iter()
+            .filter_map(|q| match q.object {
+                Term::NamedNode(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        let mut described = HashSet::new();
+        let mut focus = HashSet::new();
+        let mut referenced = HashSet::new();
         for quad in &concerned {
-            mention(quad.subject.as_ref().into(), &mut mentioned);
-            mention(quad.object.as_ref(), &mut mentioned);
             described.insert(quad.subject.clone());
-            if let Some(node) = node(&quad.object) {
-                referenced.insert(node);
+            focus.insert(quad.subject.clone());
+            if let Some(object) = node(&quad.object) {
+                if targeting.contains(&quad.predicate) {
+                    focus.insert(object.clone());
+                }
+                referenced.insert(object);
             }
         }
-        let data = Neighbourhood::new(view, &shapes_graph).around(&described, &referenced)?;
+        let started = std::time::Instant::now();
+        let mut around = Neighbourhood::new(view, &shapes_graph);
+        around.gather(&described, &focus, &referenced)?;
+        let data: Vec<Triple> = around.triples.into_iter().collect();
+        let gathered = (data.len(), started.elapsed());
         let mut report = Shapes::bundled()?.validate(data)?;
-        report.only_about(&mentioned);
+        tracing::debug!(
+            "gate: {} triples around {} resources gathered in {:?}, validated in {:?}",
+            gathered.0,
+            focus.len(),
+            gathered.1,
+            started.elapsed() - gathered.1
+        );
+        let (mut focus_names, mut described_names) = (HashSet::new(), HashSet::new());
+        for node in &focus {
+            mention(node.as_ref().into(), &mut focus_names);
+        }
+        for node in &described {
+            mention(node.as_ref().into(), &mut described_names);
+        }
+        report.findings.retain(|f| {
+            focus_names.contains(&f.focus)
+                || f.value
+                    .as_ref()
+                    .is_some_and(|v| described_names.contains(v))
+        });
         // Which source describes each resource at fault: the file an administrator opens
         // to fix it.
         let mut sources: HashMap<String, BTreeSet<&str>> = HashMap::new();
         for quad in &concerned {
-            if let oxigraph::model::GraphName::NamedNode(g) = &quad.graph_name
+            if let GraphName::NamedNode(g) = &quad.graph_name
                 && let Some(source) = change.sources.get(g)
             {
                 let mut subject = HashSet::new();
@@ -80,6 +122,10 @@ impl Check for Gate {
     }
 }
 
+fn in_graph(quad: &Quad, graph: &NamedNode) -> bool {
+    matches!(&quad.graph_name, GraphName::NamedNode(g) if g == graph)
+}
+
 /// The node a term is, if it is not a literal.
 fn node(term: &Term) -> Option<NamedOrBlankNode> {
     match term {
@@ -89,70 +135,85 @@ fn node(term: &Term) -> Option<NamedOrBlankNode> {
     }
 }
 
-/// The statements around some resources, gathered once each.
+/// The statements around some resources, each read once.
 struct Neighbourhood<'a, 'v> {
     view: &'a View<'v>,
-    shapes: &'a oxigraph::model::NamedNode,
+    shapes: &'a NamedNode,
     triples: HashSet<Triple>,
-    expanded: HashSet<NamedOrBlankNode>,
+    described: HashSet<NamedOrBlankNode>,
+    typed: HashSet<NamedOrBlankNode>,
 }
 
 impl<'a, 'v> Neighbourhood<'a, 'v> {
-    fn new(view: &'a View<'v>, shapes: &'a oxigraph::model::NamedNode) -> Self {
+    fn new(view: &'a View<'v>, shapes: &'a NamedNode) -> Self {
         Self {
             view,
             shapes,
             triples: HashSet::new(),
-            expanded: HashSet::new(),
+            described: HashSet::new(),
+            typed: HashSet::new(),
         }
     }
 
+    /// Adds quads (outside the shapes graph) as triples; returns them.
     fn add(&mut self, quads: Vec<Quad>) -> Vec<Quad> {
         let quads: Vec<Quad> = quads
             .into_iter()
-            .filter(|q| !matches!(&q.graph_name, oxigraph::model::GraphName::NamedNode(g) if g == self.shapes))
+            .filter(|q| !in_graph(q, self.shapes))
             .collect();
         self.triples.extend(quads.iter().cloned().map(Triple::from));
         quads
     }
 
-    /// A node's own statements, and (for blank nodes, which shapes nest with `sh:node`)
-    /// those of the blank nodes it points at. Returns the nodes it points at.
+    /// A node's own statements, with those of the blank nodes it nests; returns the
+    /// nodes they point at.
     fn describe(&mut self, subject: &NamedOrBlankNode) -> Result<Vec<NamedOrBlankNode>> {
-        if !self.expanded.insert(subject.clone()) {
+        if !self.described.insert(subject.clone()) {
             return Ok(Vec::new());
         }
         let quads = self.view.quads(Some(subject.as_ref()), None, None)?;
-        let objects: Vec<NamedOrBlankNode> = self
+        let mut pointed: Vec<NamedOrBlankNode> = self
             .add(quads)
             .iter()
             .filter_map(|q| node(&q.object))
             .collect();
-        for object in &objects {
+        for object in pointed.clone() {
             if matches!(object, NamedOrBlankNode::BlankNode(_)) {
-                self.describe(object)?;
+                pointed.extend(self.describe(&object)?);
             }
         }
-        Ok(objects)
+        Ok(pointed)
     }
 
-    /// The types of a node (for `sh:class` and the shapes' targets).
+    /// A node's types.
     fn types(&mut self, node: &NamedOrBlankNode) -> Result<()> {
-        let quads = self
-            .view
-            .quads(Some(node.as_ref()), Some(rdf::TYPE), None)?;
-        self.add(quads);
+        if self.typed.insert(node.clone()) {
+            let quads = self
+                .view
+                .quads(Some(node.as_ref()), Some(rdf::TYPE), None)?;
+            self.add(quads);
+        }
         Ok(())
     }
 
-    fn around(
-        mut self,
+    fn gather(
+        &mut self,
         described: &HashSet<NamedOrBlankNode>,
+        focus: &HashSet<NamedOrBlankNode>,
         referenced: &HashSet<NamedOrBlankNode>,
-    ) -> Result<Vec<Triple>> {
-        let mut pointed = HashSet::new();
-        for node in described.iter().chain(referenced) {
+    ) -> Result<()> {
+        let mut pointed = Vec::new();
+        for node in focus {
             pointed.extend(self.describe(node)?);
+        }
+        for node in referenced {
+            match node {
+                NamedOrBlankNode::BlankNode(_) => pointed.extend(self.describe(node)?),
+                NamedOrBlankNode::NamedNode(_) => self.types(node)?,
+            }
+        }
+        for node in &pointed {
+            self.types(node)?;
         }
         // Who points at a resource the write describes: a reference the write breaks is
         // caught there (its subject's type makes it a focus of the shapes).
@@ -162,13 +223,9 @@ impl<'a, 'v> Neighbourhood<'a, 'v> {
                 self.types(&quad.subject)?;
             }
         }
-        // The types of what they point at (`sh:class`).
-        for node in &pointed {
-            self.types(node)?;
-        }
         // The class hierarchy (an lg:Seminar is a schema:Event).
         let hierarchy = self.view.quads(None, Some(rdfs::SUB_CLASS_OF), None)?;
         self.add(hierarchy);
-        Ok(self.triples.into_iter().collect())
+        Ok(())
     }
 }

@@ -113,7 +113,7 @@ impl GraphStore {
                 }
                 if graph != source.graph && !self.graph_is_empty(&graph)? {
                     return Err(Error::Usage(format!(
-                        "{}: the bulk path writes into empty graphs only, and {graph} is not empty; import the file without --no-validate to replace it",
+                        "{}: the bulk path writes into empty graphs only, and {graph} is not empty",
                         source.name
                     )));
                 }
@@ -145,6 +145,7 @@ impl GraphStore {
                 .iter()
                 .map(|(g, _, source)| (g.clone(), source.clone()))
                 .collect(),
+            activity: Some(activity.clone()),
             ..Change::default()
         };
         self.commit_bulk(loader, change)?;

@@ -75,6 +75,9 @@ pub struct Change {
     pub replaced: BTreeSet<NamedNode>,
     /// The source that wrote each graph, for messages (`dct:source`).
     pub sources: BTreeMap<NamedNode, String>,
+    /// The activity that records the write in the provenance graph, once committed: a
+    /// write that changes no data still adds its record there.
+    pub activity: Option<NamedNode>,
 }
 
 impl Change {
@@ -98,7 +101,7 @@ pub trait Check: Send + Sync {
     fn check(&self, view: &View<'_>, change: &Change) -> Result<Findings>;
 }
 
-/// Told of every committed change, after its commit (in the writer's thread).
+/// Told of every commit, after it (in the writer's thread), with what changed.
 pub trait Observer: Send + Sync {
     fn committed(&self, change: &Change);
 }
@@ -269,6 +272,7 @@ impl GraphStore {
             &written.versions,
         )?;
         transaction.commit().map_err(|e| self.storage(e))?;
+        change.activity = Some(activity.clone());
         self.notify(&change);
         Ok(Outcome {
             activity: Some(activity),

@@ -165,9 +165,7 @@ impl GraphStore {
         let result = match graph {
             Some(graph) => {
                 if self.graph_is_empty(graph)? && !self.has_named_graph(graph)? {
-                    return Err(Error::Usage(format!(
-                        "the store has no graph <{graph}>; 'labgraph graphs' lists them"
-                    )));
+                    return Err(Error::Usage(format!("the store has no graph <{graph}>")));
                 }
                 self.store
                     .dump_graph_to_writer(graph, serializer, writer)
@@ -176,7 +174,7 @@ impl GraphStore {
             None => {
                 if !format.is_dataset() {
                     return Err(Error::Usage(
-                        "exporting the whole store needs a dataset format (trig, nquads, jsonld); or name one --graph".into(),
+                        "the whole store is written in a dataset format (trig, nquads, jsonld) only".into(),
                     ));
                 }
                 self.store.dump_to_writer(serializer, writer).map(drop)

@@ -28,9 +28,7 @@ impl GraphStore {
         let versions = self.versions(Some(graph))?;
         let find = |iri: &NamedNode| versions.iter().find(|v| &v.version == iri);
         let Some(latest) = versions.last() else {
-            return Err(Error::Usage(format!(
-                "{graph} has no recorded version: 'labgraph history' lists the graphs that have"
-            )));
+            return Err(Error::Usage(format!("{graph} has no recorded version")));
         };
         let current = latest.restores.as_ref().and_then(find).unwrap_or(latest);
         let Some(previous) = current.previous.as_ref().and_then(find) else {

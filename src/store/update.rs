@@ -30,7 +30,7 @@ impl GraphStore {
         {
             return Err(Error::Query {
                 context: "the update is refused".into(),
-                message: "LOAD is not allowed: labgraph never fetches remote documents; send the data with the Graph Store Protocol (PUT/POST /store) instead".into(),
+                message: "LOAD is not allowed: labgraph never fetches remote documents; send the data itself (the Graph Store Protocol) instead".into(),
             });
         }
         if let Some(graph) = written_graphs(&update).find(|g| *g == self.imports_graph()) {

@@ -14,8 +14,8 @@ use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 
-use crate::iri::BaseIri;
-use crate::vocab::{DCAT, DCT, ORG, PROV, SCHEMA, SDG, SKOS};
+use labgraph::config::BaseIri;
+use labgraph::vocab::{DCAT, DCT, ORG, PROV, SCHEMA, SDG, SKOS};
 
 /// Bundled resources the generated ones point to.
 const EPCI: [&str; 3] = [
@@ -116,7 +116,11 @@ impl<W: Write> Generator<'_, W> {
         parent: &NamedNode,
         position: usize,
     ) -> std::io::Result<()> {
-        self.emit(node.clone(), rdf::TYPE.into(), iri(crate::vocab::LG, class))?;
+        self.emit(
+            node.clone(),
+            rdf::TYPE.into(),
+            iri(labgraph::vocab::LG, class),
+        )?;
         self.emit(node.clone(), rdf::TYPE.into(), iri(SCHEMA, "Event"))?;
         self.emit(node.clone(), iri(SCHEMA, "name"), fr(name))?;
         self.emit(
@@ -149,7 +153,7 @@ impl<W: Write> Generator<'_, W> {
         self.emit(
             seminar.clone(),
             rdf::TYPE.into(),
-            iri(crate::vocab::LG, "Seminar"),
+            iri(labgraph::vocab::LG, "Seminar"),
         )?;
         self.emit(seminar.clone(), rdf::TYPE.into(), iri(SCHEMA, "Event"))?;
         self.emit(
@@ -169,7 +173,7 @@ impl<W: Write> Generator<'_, W> {
         self.emit(series, iri(SCHEMA, "subEvent"), seminar.clone())?;
         self.emit(
             seminar.clone(),
-            iri(crate::vocab::LG, "territory"),
+            iri(labgraph::vocab::LG, "territory"),
             territory.clone(),
         )?;
         self.emit(seminar.clone(), iri(SCHEMA, "about"), theme.clone())?;
@@ -219,7 +223,7 @@ impl<W: Write> Generator<'_, W> {
             )?;
             self.emit(
                 workshop.clone(),
-                iri(crate::vocab::LG, "guidingQuestion"),
+                iri(labgraph::vocab::LG, "guidingQuestion"),
                 fr(format!(
                     "Comment articuler la Politique de la ville et la transition ({w}) ?"
                 )),
@@ -236,7 +240,7 @@ impl<W: Write> Generator<'_, W> {
             self.emit(
                 recommendation.clone(),
                 rdf::TYPE.into(),
-                iri(crate::vocab::LG, "Recommendation"),
+                iri(labgraph::vocab::LG, "Recommendation"),
             )?;
             self.emit(
                 recommendation.clone(),
@@ -257,12 +261,12 @@ impl<W: Write> Generator<'_, W> {
             )?;
             self.emit(
                 recommendation.clone(),
-                iri(crate::vocab::LG, "recommendationStatus"),
-                iri(crate::vocab::LG, "expected"),
+                iri(labgraph::vocab::LG, "recommendationStatus"),
+                iri(labgraph::vocab::LG, "expected"),
             )?;
             self.emit(
                 workshop,
-                iri(crate::vocab::LG, "recommendation"),
+                iri(labgraph::vocab::LG, "recommendation"),
                 recommendation,
             )?;
         }
@@ -275,7 +279,11 @@ impl<W: Write> Generator<'_, W> {
                 iri(DCT, "source"),
                 plain("labgraph synthetic generator".into()),
             )?;
-            self.emit(qpv.clone(), rdf::TYPE.into(), iri(crate::vocab::LG, "QPV"))?;
+            self.emit(
+                qpv.clone(),
+                rdf::TYPE.into(),
+                iri(labgraph::vocab::LG, "QPV"),
+            )?;
             self.emit(
                 qpv.clone(),
                 iri(SCHEMA, "name"),
@@ -288,7 +296,7 @@ impl<W: Write> Generator<'_, W> {
             )?;
             self.emit(
                 qpv.clone(),
-                iri(crate::vocab::LG, "qpvGeography"),
+                iri(labgraph::vocab::LG, "qpvGeography"),
                 plain("2024".into()),
             )?;
             self.emit(
@@ -302,7 +310,7 @@ impl<W: Write> Generator<'_, W> {
             self.emit(
                 action.clone(),
                 rdf::TYPE.into(),
-                iri(crate::vocab::LG, "Action"),
+                iri(labgraph::vocab::LG, "Action"),
             )?;
             self.emit(
                 action.clone(),
@@ -316,7 +324,7 @@ impl<W: Write> Generator<'_, W> {
             )?;
             self.emit(
                 action.clone(),
-                iri(crate::vocab::LG, "ledBy"),
+                iri(labgraph::vocab::LG, "ledBy"),
                 organizer.clone(),
             )?;
             self.emit(
@@ -331,7 +339,7 @@ impl<W: Write> Generator<'_, W> {
             self.emit(action.clone(), iri(DCT, "subject"), theme.clone())?;
             self.emit(
                 action.clone(),
-                iri(crate::vocab::LG, "presentedAt"),
+                iri(labgraph::vocab::LG, "presentedAt"),
                 seminar.clone(),
             )?;
             self.emit(action.clone(), iri(DCT, "source"), source.clone())?;
@@ -339,21 +347,21 @@ impl<W: Write> Generator<'_, W> {
                 let target = iri(SDG, TARGETS[(i + a * 5 + k * 7) % TARGETS.len()]);
                 self.emit(
                     action.clone(),
-                    iri(crate::vocab::LG, "contributesTo"),
+                    iri(labgraph::vocab::LG, "contributesTo"),
                     target.clone(),
                 )?;
                 let link = self.fresh();
                 self.emit(
                     action.clone(),
-                    iri(crate::vocab::LG, "qualifiedContribution"),
+                    iri(labgraph::vocab::LG, "qualifiedContribution"),
                     link.clone(),
                 )?;
                 self.emit(
                     link.clone(),
                     rdf::TYPE.into(),
-                    iri(crate::vocab::LG, "ContributionLink"),
+                    iri(labgraph::vocab::LG, "ContributionLink"),
                 )?;
-                self.emit(link.clone(), iri(crate::vocab::LG, "sdgConcept"), target)?;
+                self.emit(link.clone(), iri(labgraph::vocab::LG, "sdgConcept"), target)?;
                 self.emit(
                     link.clone(),
                     iri(PROV, "wasAttributedTo"),
@@ -366,9 +374,9 @@ impl<W: Write> Generator<'_, W> {
                 )?;
                 self.emit(
                     link.clone(),
-                    iri(crate::vocab::LG, "assertionMethod"),
+                    iri(labgraph::vocab::LG, "assertionMethod"),
                     iri(
-                        crate::vocab::LG,
+                        labgraph::vocab::LG,
                         if k == 0 { "manual" } else { "suggested" },
                     ),
                 )?;
@@ -416,21 +424,21 @@ impl<W: Write> Generator<'_, W> {
         let role = self.fresh();
         self.emit(
             event.clone(),
-            iri(crate::vocab::LG, "speakerRole"),
+            iri(labgraph::vocab::LG, "speakerRole"),
             role.clone(),
         )?;
         self.emit(
             role.clone(),
             rdf::TYPE.into(),
-            iri(crate::vocab::LG, "SpeakerRole"),
+            iri(labgraph::vocab::LG, "SpeakerRole"),
         )?;
         self.emit(role.clone(), iri(PROV, "agent"), person)?;
         self.emit(
             role.clone(),
-            iri(crate::vocab::LG, "statedJobTitle"),
+            iri(labgraph::vocab::LG, "statedJobTitle"),
             fr("Chargée de mission transitions".into()),
         )?;
-        self.emit(role, iri(crate::vocab::LG, "onBehalfOf"), org.clone())
+        self.emit(role, iri(labgraph::vocab::LG, "onBehalfOf"), org.clone())
     }
 
     fn resource(
@@ -511,7 +519,7 @@ mod tests {
 
     #[test]
     fn size_follows_the_request_and_output_is_deterministic() {
-        let base = BaseIri::parse(crate::vocab::DEFAULT_BASE_IRI).unwrap();
+        let base = BaseIri::parse(labgraph::vocab::DEFAULT_BASE_IRI).unwrap();
         let mut a = Vec::new();
         let n = generate(10_000, &base, &mut a).unwrap();
         assert!(
