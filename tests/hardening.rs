@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use labgraph::config::BaseIri;
-use labgraph::serve::{self, AdminToken, Options};
+use labgraph::http::{self, AdminToken, Options};
 use labgraph::store::GraphStore;
 use labgraph::vocab;
 use tower::ServiceExt as _;
@@ -16,7 +16,7 @@ const TOKEN: &str = "test-admin-token-0123456789";
 
 fn app_with(options: Options) -> Router {
     let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
-    serve::app(GraphStore::in_memory(base).unwrap(), options).unwrap()
+    http::app(GraphStore::in_memory(base).unwrap(), options).unwrap()
 }
 
 fn writable() -> Options {

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use labgraph::config::BaseIri;
-use labgraph::serve::{self, AdminToken, Options};
+use labgraph::http::{self, AdminToken, Options};
 use labgraph::store::GraphStore;
 use labgraph::vocab;
 use oxigraph::io::{RdfFormat, RdfParser};
@@ -29,7 +29,7 @@ fn base() -> BaseIri {
 }
 
 fn app_with(options: Options) -> Router {
-    serve::app(GraphStore::in_memory(base()).unwrap(), options).unwrap()
+    http::app(GraphStore::in_memory(base()).unwrap(), options).unwrap()
 }
 
 fn app() -> Router {
@@ -515,9 +515,9 @@ async fn service_description_and_query_page() {
     );
     assert!(text.contains("sd:SPARQL11Query") && !text.contains("sd:SPARQL11Update"));
     // Computed once per write generation.
-    assert_eq!(reply.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(reply.header(http::CACHE_HEADER), "miss");
     let again = send(&app, get("/sparql")).await;
-    assert_eq!(again.header(serve::CACHE_HEADER), "hit");
+    assert_eq!(again.header(http::CACHE_HEADER), "hit");
     assert_eq!(again.body, reply.body);
     assert!(
         triples
@@ -595,7 +595,7 @@ async fn service_description_and_query_page() {
 #[tokio::test]
 async fn page_examples_answer_like_the_named_queries() {
     let store = GraphStore::in_memory(base()).unwrap();
-    for example in serve::examples(store.base()).unwrap() {
+    for example in http::examples(store.base()).unwrap() {
         let named = labgraph::queries::find(&example.name).unwrap();
         let bindings = named.bindings(&named.example, store.base()).unwrap();
         let rows = |results| -> Vec<String> {
@@ -672,9 +672,9 @@ async fn etags_304_and_the_cache_follow_writes() {
     let first = send(&app, get(&uri)).await;
     let etag = first.header(header::ETAG).to_owned();
     assert!(etag.starts_with("W/\""), "{etag}");
-    assert_eq!(first.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(first.header(http::CACHE_HEADER), "miss");
     let second = send(&app, get(&uri)).await;
-    assert_eq!(second.header(serve::CACHE_HEADER), "hit");
+    assert_eq!(second.header(http::CACHE_HEADER), "hit");
     assert_eq!(second.header(header::ETAG), etag);
     assert_eq!(second.body, first.body);
     // A client asking for a fresh answer gets one.
@@ -686,7 +686,7 @@ async fn etags_304_and_the_cache_follow_writes() {
             .unwrap(),
     )
     .await;
-    assert_eq!(fresh.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(fresh.header(http::CACHE_HEADER), "miss");
     assert_eq!(fresh.body, first.body);
     // Another format is another entity.
     let csv = send(&app, get_accept(&uri, "text/csv")).await;
@@ -741,7 +741,7 @@ async fn etags_304_and_the_cache_follow_writes() {
     )
     .await;
     assert_eq!(after.status, StatusCode::OK);
-    assert_eq!(after.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(after.header(http::CACHE_HEADER), "miss");
     assert_ne!(after.header(header::ETAG), etag);
     assert_eq!(after.rows().len(), 3);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::serve::{self, AdminToken, Options};
+use crate::http::{self, AdminToken, Options};
 use crate::store::GraphStore;
 
 /// The environment variable that may hold the admin token.
@@ -60,7 +60,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
             path: "the async runtime".into(),
             source: e,
         })?;
-    let served = runtime.block_on(serve::serve(store, options, args.bind));
+    let served = runtime.block_on(http::serve(store, options, args.bind));
     // Work still running past the shutdown's grace period (a query that Oxigraph cannot
     // cancel) does not hold the process: the store's writes are transactions, so
     // nothing half-done is ever committed.
