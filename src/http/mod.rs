@@ -15,6 +15,7 @@ mod body;
 mod cache;
 mod connections;
 mod description;
+mod error;
 mod gsp;
 pub mod limits;
 mod metrics;
@@ -22,11 +23,12 @@ pub mod negotiate;
 mod page;
 mod params;
 mod sparql;
+mod state;
+mod watchdog;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -35,7 +37,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use oxigraph::sparql::CancellationToken;
-use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -44,118 +45,10 @@ use crate::error::{Error, Result};
 use crate::store::GraphStore;
 
 pub use auth::AdminToken;
+pub use error::ApiError;
 pub use page::{Example, examples, with_example_values};
-
-/// How the server runs. The defaults suit a public endpoint on a small machine.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Time budget of one query.
-    pub timeout: Duration,
-    /// Most rows (solutions or triples) one response may hold.
-    pub max_results: usize,
-    /// Queries evaluated at once; more get 503 with `Retry-After`.
-    pub max_concurrent: usize,
-    /// Largest query or update body, in bytes.
-    pub max_query_bytes: usize,
-    /// Largest Graph Store Protocol upload, in bytes.
-    pub max_upload_bytes: usize,
-    /// Most triples one Graph Store Protocol write may hold.
-    pub max_upload_triples: usize,
-    /// Results kept in the in-memory cache (0 turns it off).
-    pub cache_entries: usize,
-    /// Bytes of results the cache keeps; one result may take an eighth of it.
-    pub cache_bytes: usize,
-    /// Bound on the rows the parts of a query that never read the store may produce.
-    pub max_inline_rows: u128,
-    /// The admin bearer token; without one, the server is read-only.
-    pub admin_token: Option<AdminToken>,
-    /// Connections served at once, each on its own thread; more clients wait to be
-    /// accepted.
-    pub max_connections: usize,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(10),
-            max_results: 100_000,
-            max_concurrent: 16,
-            max_query_bytes: 1 << 20,
-            max_upload_bytes: 256 << 20,
-            max_upload_triples: 100_000,
-            cache_entries: 1024,
-            cache_bytes: 64 << 20,
-            max_inline_rows: 1_000_000,
-            admin_token: None,
-            max_connections: 512,
-        }
-    }
-}
-
-/// What every handler shares.
-pub struct AppState {
-    store: Arc<GraphStore>,
-    options: Options,
-    /// Bumped by every write; part of every ETag and cache key.
-    generation: AtomicU64,
-    /// When this process started: ETags from before a restart (and an import made by the
-    /// command line meanwhile) never match.
-    epoch: u64,
-    cache: cache::Cache,
-    queries: Arc<Semaphore>,
-    /// Writes are serialised: one at a time. A blocking lock, taken on the thread that
-    /// writes, so that it is held until the write has really ended, whatever becomes of
-    /// the request.
-    writer: std::sync::Mutex<()>,
-    metrics: metrics::Metrics,
-    /// The query page, rendered once with its examples.
-    page: String,
-    /// Time budgets and departed clients of the queries run on connection threads.
-    watchdog: Arc<connections::Watchdog>,
-}
-
-type Shared = Arc<AppState>;
-
-impl AppState {
-    fn new(store: GraphStore, options: Options) -> Result<Self> {
-        let page = page::render(store.base())?;
-        // Time budgets of writes, and of queries run on connection threads.
-        let watchdog: Arc<connections::Watchdog> = Arc::default();
-        watchdog.start().map_err(|e| Error::Io {
-            path: "the watchdog thread".into(),
-            source: e,
-        })?;
-        let epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        Ok(Self {
-            page,
-            store: Arc::new(store),
-            generation: AtomicU64::new(0),
-            epoch,
-            cache: cache::Cache::new(options.cache_entries, options.cache_bytes),
-            queries: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
-            writer: std::sync::Mutex::new(()),
-            metrics: metrics::Metrics::new(),
-            watchdog,
-            options,
-        })
-    }
-
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
-    }
-
-    /// After a write: new ETags, and no cached result survives.
-    fn written(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.cache.clear();
-    }
-
-    fn writable(&self) -> bool {
-        self.options.admin_token.is_some()
-    }
-}
+pub use state::Options;
+use state::{AppState, Shared};
 
 /// Runs a write on the blocking pool, serialised with every other write, within `budget`
 /// when given (the watchdog cancels `work`'s token then, and when the client of the
@@ -416,177 +309,4 @@ async fn not_found(request: Request) -> ApiError {
             request.uri().path()
         ),
     )
-}
-
-/// An error response: a status, a one-line summary in French and English, the detail,
-/// as `text/plain`.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    fr: &'static str,
-    en: &'static str,
-    detail: String,
-    headers: Vec<(HeaderName, HeaderValue)>,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, fr: &'static str, en: &'static str, detail: String) -> Self {
-        Self {
-            status,
-            fr,
-            en,
-            detail,
-            headers: Vec::new(),
-        }
-    }
-
-    fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.push((name, value));
-        self
-    }
-
-    fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "requête invalide",
-            "bad request",
-            detail.into(),
-        )
-    }
-
-    fn not_acceptable(offered: &[negotiate::Repr]) -> Self {
-        Self::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "aucun format demandé n'est disponible",
-            "none of the requested formats is available",
-            format!(
-                "this response can be {}; ask with Accept or the format parameter",
-                offered
-                    .iter()
-                    .map(|r| r.media_type().split(';').next().unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    }
-
-    fn unsupported_media_type(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "type de contenu non pris en charge",
-            "unsupported content type",
-            detail.into(),
-        )
-    }
-
-    fn timeout(detail: String) -> Self {
-        Self::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "requête trop lente",
-            "request timeout",
-            detail,
-        )
-        .with_header(header::CONNECTION, HeaderValue::from_static("close"))
-    }
-
-    fn too_large(limit: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "corps de requête trop grand",
-            "request body too large",
-            format!("the limit is {limit} bytes"),
-        )
-    }
-}
-
-impl From<Error> for ApiError {
-    fn from(error: Error) -> Self {
-        let detail = error.to_string();
-        match error {
-            Error::Cancelled => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "requête interrompue : budget de temps dépassé",
-                "query cancelled: time budget exceeded",
-                detail,
-            ),
-            Error::TooLarge { .. } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "résultat trop grand",
-                "result too large",
-                detail,
-            ),
-            Error::Rejected { .. } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "écriture refusée par les formes SHACL",
-                "write refused by the SHACL shapes",
-                detail,
-            ),
-            Error::Protected(_) => Self::new(
-                StatusCode::FORBIDDEN,
-                "graphe géré par labgraph",
-                "graph managed by labgraph",
-                detail,
-            ),
-            Error::Query { .. }
-            | Error::Limit { .. }
-            | Error::Usage(_)
-            | Error::Iri { .. }
-            | Error::Syntax { .. }
-            | Error::Parameter { .. } => Self::bad_request(detail),
-            Error::UnknownQuery { .. } => Self::new(
-                StatusCode::NOT_FOUND,
-                "requête nommée inconnue",
-                "unknown named query",
-                detail,
-            ),
-            _ => {
-                tracing::error!(target: "labgraph::serve", "{detail}");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "erreur interne du serveur",
-                    "internal server error",
-                    detail,
-                )
-            }
-        }
-    }
-}
-
-/// A task of the blocking pool that panicked or was cancelled: the server's fault.
-impl From<tokio::task::JoinError> for ApiError {
-    fn from(error: tokio::task::JoinError) -> Self {
-        tracing::error!(target: "labgraph::serve", "a blocking task failed: {error}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "erreur interne du serveur",
-            "internal server error",
-            error.to_string(),
-        )
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = if self.detail.is_empty() {
-            format!("{} / {}\n", self.fr, self.en)
-        } else {
-            format!("{} / {}\n{}\n", self.fr, self.en, self.detail)
-        };
-        let mut response = (
-            self.status,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            body,
-        )
-            .into_response();
-        for (name, value) in self.headers {
-            response.headers_mut().insert(name, value);
-        }
-        response
-    }
 }
