@@ -1,16 +1,14 @@
 //! The SPARQL 1.1 Service Description of `/sparql`, in any RDF format.
 
-use std::sync::Arc;
-
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Triple};
 
-use super::negotiate::{self, Repr};
+use super::negotiate::{self, Repr, accept};
 use super::params::Params;
-use super::sparql::{accept, computed, ok};
-use super::{ApiError, Shared, cache};
+use super::respond::{computed, ok};
+use super::{ApiError, Shared, cache, run};
 use crate::error::Error;
 
 /// The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format.
@@ -41,10 +39,9 @@ pub(super) async fn service_description(
         return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
     }
     state.metrics.cache(false);
-    let store = Arc::clone(&state.store);
     let writable = state.writable();
-    let body = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
-        let triples = description(&store, &endpoint, writable)?;
+    let body = run::read(state, None, move |store, _| {
+        let triples = description(store, &endpoint, writable)?;
         let mut body = Vec::new();
         let mut writer = crate::store::prefixed(oxigraph::io::RdfSerializer::from_format(format))
             .with_prefix("sd", SD)
@@ -62,7 +59,7 @@ pub(super) async fn service_description(
         })?;
         Ok(body)
     })
-    .await??;
+    .await?;
     Ok(computed(state, key, &etag, body.into(), repr.media_type()))
 }
 

@@ -2,8 +2,6 @@
 //! (`?default`, `?graph=IRI`). Reads are public; PUT, POST and DELETE need the admin token,
 //! are serialised with every other write and recorded in the provenance graph.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -12,10 +10,10 @@ use oxigraph::io::RdfParser;
 use oxigraph::model::{GraphName, NamedNode, Triple};
 
 use super::body::read_body;
-use super::negotiate::{self, Repr};
+use super::negotiate::{self, Repr, accept};
 use super::params::Params;
-use super::sparql::{accept, not_modified, slot, validators};
-use super::{ApiError, AppState, Shared, auth, cache};
+use super::respond::{not_modified, validators};
+use super::{ApiError, AppState, Shared, auth, cache, run};
 use crate::error::Error;
 
 /// The graph a request names.
@@ -146,10 +144,9 @@ async fn read(
     ));
     let etag = cache::etag(key);
     // A read takes a query slot, and is as bounded as a query's result.
-    let permit = slot(state)?;
+    let permit = run::slot(state)?;
     let cap = state.options.max_results;
-    let store = Arc::clone(&state.store);
-    let body = tokio::task::spawn_blocking(move || -> crate::Result<Option<Vec<u8>>> {
+    let body = run::read(state, None, move |store, _| {
         let _permit = permit;
         let mut body = Vec::new();
         if let Some(graph) = &graph
@@ -160,7 +157,7 @@ async fn read(
         store.write_quads(graph.as_ref().map(GraphName::as_ref), format, &mut body, cap)?;
         Ok(Some(body))
     })
-    .await?
+    .await
     .map_err(|error| match error {
         Error::TooLarge { limit } => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -232,7 +229,7 @@ async fn write(
         let parts = multipart(content_type, bytes, state.options.max_upload_bytes).await?;
         let base = state.store.base().as_str().to_owned();
         let cap = state.options.max_upload_triples;
-        tokio::task::spawn_blocking(move || -> crate::Result<Vec<Triple>> {
+        run::read(state, None, move |_, _| {
             let mut triples = Vec::new();
             for (name, format, bytes) in parts {
                 let cap = cap.saturating_sub(triples.len());
@@ -249,7 +246,7 @@ async fn write(
             }
             Ok(triples)
         })
-        .await?
+        .await
         .map_err(upload_error)?
     } else {
         let format = negotiate::rdf_content_type(content_type).ok_or_else(|| {
@@ -260,8 +257,8 @@ async fn write(
         let bytes = read_body(body, state.options.max_upload_bytes).await?;
         let base = state.store.base().as_str().to_owned();
         let cap = state.options.max_upload_triples;
-        tokio::task::spawn_blocking(move || parse(&bytes, format, &base, cap))
-            .await?
+        run::read(state, None, move |_, _| parse(&bytes, format, &base, cap))
+            .await
             .map_err(upload_error)?
     };
     let deleting = method == Method::DELETE;
@@ -270,7 +267,7 @@ async fn write(
         _ => None,
     };
     let source = format!("Graph Store Protocol {method}");
-    let outcome = super::write(state, None, move |store, _| match method {
+    let outcome = run::write(state, None, move |store, _| match method {
         Method::DELETE => store.delete_graph(graph.as_ref(), &source),
         ref m => store.store_graph(graph.as_ref(), triples, *m == Method::PUT, &source),
     })

@@ -19,11 +19,16 @@ mod error;
 mod gsp;
 pub mod limits;
 mod metrics;
+mod named;
 pub mod negotiate;
 mod page;
 mod params;
+mod query;
+mod respond;
+mod run;
 mod sparql;
 mod state;
+mod update;
 mod watchdog;
 
 use std::net::SocketAddr;
@@ -36,7 +41,6 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use oxigraph::sparql::CancellationToken;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,37 +53,6 @@ pub use error::ApiError;
 pub use page::{Example, examples, with_example_values};
 pub use state::Options;
 use state::{AppState, Shared};
-
-/// Runs a write on the blocking pool, serialised with every other write, within `budget`
-/// when given (the watchdog cancels `work`'s token then, and when the client of the
-/// connection hangs up; so does dropping the request). Whatever becomes of the request,
-/// the write runs to its end with the writer's lock held; after it succeeds, every ETag
-/// changes and the cache is emptied.
-async fn write<T: Send + 'static>(
-    state: &Shared,
-    budget: Option<Duration>,
-    work: impl FnOnce(&GraphStore, CancellationToken) -> Result<T> + Send + 'static,
-) -> std::result::Result<T, Error> {
-    let token = CancellationToken::new();
-    let _hang_up = sparql::CancelOnDrop(token.clone());
-    let client = connections::own_client();
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || {
-        let _writing = state
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let _watch = budget.map(|budget| state.watchdog.watch(token.clone(), budget, client));
-        let outcome = crate::bounds::on_large_stack(|| work(&state.store, token));
-        if outcome.is_ok() {
-            state.written();
-            state.metrics.write();
-        }
-        outcome
-    })
-    .await
-    .unwrap_or_else(|join| Err(Error::Panicked(join.to_string())))
-}
 
 /// The application: every route with its middleware. Tests drive it without a socket.
 pub fn app(store: GraphStore, options: Options) -> Result<Router> {
@@ -125,8 +98,8 @@ fn router(state: Shared) -> Router {
                 .delete(gsp::direct)
                 .head(gsp::direct),
         )
-        .route("/queries", get(sparql::list_named))
-        .route("/queries/{name}", get(sparql::named))
+        .route("/queries", get(named::list_named))
+        .route("/queries/{name}", get(named::named))
         .route("/assets/{file}", get(page::asset))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
@@ -271,15 +244,14 @@ async fn preflight() -> StatusCode {
 }
 
 async fn healthz(State(state): State<Shared>) -> Response {
-    let store = state.store.clone();
-    let probe = tokio::task::spawn_blocking(move || {
+    let probe = run::read(&state, None, |store, _| {
         store
             .prepare("ASK {}")
             .and_then(|q| store.evaluate(q, Vec::new()).map(drop))
     })
     .await;
     match probe {
-        Ok(Ok(())) => (
+        Ok(()) => (
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
             axum::Json(serde_json::json!({
                 "status": "ok",
