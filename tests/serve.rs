@@ -593,6 +593,78 @@ async fn service_description_and_query_page() {
 }
 
 #[tokio::test]
+async fn service_description_honours_if_none_match_and_no_cache() {
+    let app = app_with(writable());
+    let with = |name: header::HeaderName, value: &str| {
+        Request::get("/sparql")
+            .header(name, value)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let first = send(&app, get("/sparql")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.header(http::CACHE_HEADER), "miss");
+    let etag = first.header(header::ETAG).to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert_eq!(first.header(header::CACHE_CONTROL), "no-cache");
+    // The client's copy is current: 304, no body, the same ETag.
+    let reply = send(&app, with(header::IF_NONE_MATCH, &etag)).await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert!(reply.body.is_empty());
+    assert_eq!(reply.header(header::ETAG), etag);
+    let reply = send(&app, with(header::IF_NONE_MATCH, "*")).await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    // Another format is another entity.
+    let reply = send(
+        &app,
+        Request::get("/sparql")
+            .header(header::ACCEPT, "application/n-triples")
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_ne!(reply.header(header::ETAG), etag);
+    // The cache answers the next request; `no-cache` or `no-store` asks for a fresh one.
+    assert_eq!(
+        send(&app, get("/sparql")).await.header(http::CACHE_HEADER),
+        "hit"
+    );
+    for directive in ["no-cache", "no-store", "max-age=0, no-cache"] {
+        let fresh = send(&app, with(header::CACHE_CONTROL, directive)).await;
+        assert_eq!(fresh.status, StatusCode::OK, "{directive}");
+        assert_eq!(fresh.header(http::CACHE_HEADER), "miss", "{directive}");
+        assert_eq!(fresh.header(header::ETAG), etag, "{directive}");
+        assert_eq!(
+            parse_graph(&fresh.body, RdfFormat::Turtle).len(),
+            parse_graph(&first.body, RdfFormat::Turtle).len()
+        );
+    }
+    // A write: the old ETag no longer matches, and the new graph is described.
+    let reply = send(
+        &app,
+        authorized(
+            Method::POST,
+            "/sparql",
+            "application/sparql-update",
+            "INSERT DATA { GRAPH <urn:test:described> { <urn:test:s> <urn:test:p> 1 } }",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let after = send(&app, with(header::IF_NONE_MATCH, &etag)).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.header(http::CACHE_HEADER), "miss");
+    assert_ne!(after.header(header::ETAG), etag);
+    assert!(
+        after.text().contains("urn:test:described"),
+        "{}",
+        after.text()
+    );
+}
+
+#[tokio::test]
 async fn page_examples_answer_like_the_named_queries() {
     let store = GraphStore::in_memory(base()).unwrap();
     for example in http::examples(store.base()).unwrap() {

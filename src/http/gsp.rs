@@ -10,10 +10,11 @@ use oxigraph::io::RdfParser;
 use oxigraph::model::{GraphName, NamedNode, Triple};
 
 use super::body::read_body;
+use super::cache::Entry;
 use super::negotiate::{self, Repr, accept};
 use super::params::Params;
-use super::respond::{not_modified, validators};
-use super::{ApiError, AppState, Shared, auth, cache, run};
+use super::respond::{self, Tag};
+use super::{ApiError, AppState, Shared, auth, run};
 use crate::error::Error;
 
 /// The graph a request names.
@@ -135,78 +136,57 @@ async fn read(
         Target::Graph(g) => Some(g.clone()),
         Target::Dataset => None,
     };
-    let key = cache::key((
-        state.epoch,
-        state.generation(),
-        "store",
-        &graph,
-        repr.media_type(),
-    ));
-    let etag = cache::etag(key);
-    // A read takes a query slot, and is as bounded as a query's result.
-    let permit = run::slot(state)?;
-    let cap = state.options.max_results;
-    let body = run::read(state, None, move |store, _| {
-        let _permit = permit;
-        let mut body = Vec::new();
-        if let Some(graph) = &graph
-            && !store.has_graph(graph.as_ref())?
-        {
-            return Ok(None);
-        }
-        store.write_quads(graph.as_ref().map(GraphName::as_ref), format, &mut body, cap)?;
-        Ok(Some(body))
+    // GET and HEAD share their entity tag.
+    let tag = Tag::new(state, ("store", &graph, repr.media_type()));
+    let response = respond::cached(state, headers, tag, async {
+        // A read takes a query slot, and is as bounded as a query's result.
+        let permit = run::slot(state)?;
+        let cap = state.options.max_results;
+        let body = run::read(state, None, move |store, _| {
+            let _permit = permit;
+            let mut body = Vec::new();
+            if let Some(graph) = &graph
+                && !store.has_graph(graph.as_ref())?
+            {
+                return Ok(None);
+            }
+            store.write_quads(graph.as_ref().map(GraphName::as_ref), format, &mut body, cap)?;
+            Ok(Some(body))
+        })
+        .await
+        .map_err(|error| match error {
+            Error::TooLarge { limit } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "résultat trop grand",
+                "result too large",
+                format!(
+                    "more than {limit} triples (--max-results): query them in pages through /sparql (LIMIT, OFFSET), or export the store with `labgraph export`"
+                ),
+            ),
+            other => other.into(),
+        })?;
+        let Some(body) = body else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ce graphe n'existe pas",
+                "no such graph",
+                format!(
+                    "the store has no graph {}; GET /store lists everything, /sparql describes the named graphs",
+                    params.one("graph")?.unwrap_or_default()
+                ),
+            ));
+        };
+        Ok(Entry {
+            body: body.into(),
+            content_type: repr.media_type(),
+        })
     })
-    .await
-    .map_err(|error| match error {
-        Error::TooLarge { limit } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "résultat trop grand",
-            "result too large",
-            format!(
-                "more than {limit} triples (--max-results): query them in pages through /sparql (LIMIT, OFFSET), or export the store with `labgraph export`"
-            ),
-        ),
-        other => other.into(),
-    })?;
-    let Some(body) = body else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "ce graphe n'existe pas",
-            "no such graph",
-            format!(
-                "the store has no graph {}; GET /store lists everything, /sparql describes the named graphs",
-                params.one("graph")?.unwrap_or_default()
-            ),
-        ));
-    };
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| cache::matches(inm, &etag))
-    {
-        return Ok(not_modified(&etag));
-    }
-    let length = body.len();
-    let mut response = validators(
-        (
-            [
-                (header::CONTENT_TYPE, repr.media_type()),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            if method == Method::HEAD {
-                Body::empty()
-            } else {
-                Body::from(body)
-            },
-        )
-            .into_response(),
-        &etag,
-    );
-    response
-        .headers_mut()
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    Ok(response)
+    .await?;
+    Ok(if method == Method::HEAD {
+        respond::head(response)
+    } else {
+        response
+    })
 }
 
 async fn write(

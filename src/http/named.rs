@@ -4,15 +4,26 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
+use super::cache::Entry;
 use super::params::Params;
 use super::query::{Job, answer};
+use super::respond::{self, Tag};
 use super::{ApiError, Shared};
 use crate::queries;
 
 /// `GET /queries`: the named queries, their parameters and examples, as JSON.
-pub async fn list_named() -> Result<Response, ApiError> {
+pub async fn list_named(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let tag = Tag::new(&state, "named-queries");
+    respond::cached(&state, &headers, tag, async { list() }).await
+}
+
+/// The list of named queries, as JSON.
+fn list() -> Result<Entry, ApiError> {
     let list = queries::all()?
         .into_iter()
         .map(|q| {
@@ -32,7 +43,12 @@ pub async fn list_named() -> Result<Response, ApiError> {
             })
         })
         .collect::<Vec<_>>();
-    Ok(axum::Json(list).into_response())
+    let body = serde_json::to_vec(&list)
+        .map_err(|e| ApiError::internal(&format_args!("the list of named queries: {e}")))?;
+    Ok(Entry {
+        body: body.into(),
+        content_type: "application/json",
+    })
 }
 
 /// `GET /queries/{name}?param=value…`: a named query with typed parameters.

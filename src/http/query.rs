@@ -4,17 +4,18 @@
 //! serialised before anything is sent, so an error is a status and never a truncated body.
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use oxigraph::model::Term;
 use oxigraph::sparql::{QueryResults, Variable};
 
+use super::cache::Entry;
 use super::metrics::Outcome;
 use super::negotiate::{self, Repr, accept};
 use super::params::Params;
-use super::respond::{computed, not_modified, ok};
+use super::respond::{self, Tag};
 use super::sparql::dataset;
-use super::{ApiError, AppState, Shared, cache, run};
+use super::{ApiError, AppState, Shared, run};
 use crate::error::Error;
 use crate::results;
 use crate::store::{Controls, DatasetSpec, GraphStore, Prepared};
@@ -54,63 +55,36 @@ pub(super) async fn answer(
     job: Job,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = cache::key((
-        state.epoch,
-        state.generation(),
-        &job.identity,
-        &job.dataset,
-        accept(headers),
-        &job.format,
-    ));
-    let etag = cache::etag(key);
-    let if_none_match = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    // A client holding this very ETag got a successful answer to this request at this
-    // generation: 304 before any work. `*` must wait for the answer to be a success.
-    let unmodified = |etag: &str, known: fn(&str, &str) -> bool| {
-        if_none_match.is_some_and(|inm| known(inm, etag))
-    };
-    if unmodified(&etag, cache::names) {
-        return Ok(not_modified(&etag));
-    }
-    // `Cache-Control: no-cache` (or `no-store`) from the client asks for a fresh answer.
-    let fresh = headers
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("no-cache") || v.contains("no-store"));
-    if let Some(entry) = (!fresh).then(|| state.cache.get(key)).flatten() {
-        state.metrics.cache(true);
-        if unmodified(&etag, cache::matches) {
-            return Ok(not_modified(&etag));
+    let tag = Tag::new(
+        state,
+        (&job.identity, &job.dataset, accept(headers), &job.format),
+    );
+    respond::cached(state, headers, tag, async {
+        let text = job.text;
+        let prepared = run::read(state, None, move |store, _| store.prepare(&text)).await?;
+        let offered: Vec<Repr> = if prepared.returns_graph() {
+            negotiate::graphs().to_vec()
+        } else {
+            negotiate::RESULTS.to_vec()
+        };
+        let repr = negotiate::choose(&offered, accept(headers), job.format.as_deref())
+            .ok_or_else(|| ApiError::not_acceptable(&offered))?;
+        if let Err(reason) = super::limits::check(prepared.query(), state.options.max_inline_rows) {
+            state.metrics.query(Outcome::Refused);
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "requête trop coûteuse",
+                "query too expensive",
+                format!("the query is refused: {reason}"),
+            ));
         }
-        return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
-    }
-    state.metrics.cache(false);
-    let text = job.text;
-    let prepared = run::read(state, None, move |store, _| store.prepare(&text)).await?;
-    let offered: Vec<Repr> = if prepared.returns_graph() {
-        negotiate::graphs().to_vec()
-    } else {
-        negotiate::RESULTS.to_vec()
-    };
-    let repr = negotiate::choose(&offered, accept(headers), job.format.as_deref())
-        .ok_or_else(|| ApiError::not_acceptable(&offered))?;
-    if let Err(reason) = super::limits::check(prepared.query(), state.options.max_inline_rows) {
-        state.metrics.query(Outcome::Refused);
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "requête trop coûteuse",
-            "query too expensive",
-            format!("the query is refused: {reason}"),
-        ));
-    }
-    let body = evaluate(state, prepared, job.bindings, job.dataset, repr).await?;
-    let response = computed(state, key, &etag, body, repr.media_type());
-    if unmodified(&etag, cache::matches) {
-        return Ok(not_modified(&etag));
-    }
-    Ok(response)
+        let body = evaluate(state, prepared, job.bindings, job.dataset, repr).await?;
+        Ok(Entry {
+            body,
+            content_type: repr.media_type(),
+        })
+    })
+    .await
 }
 
 /// Runs a query with a permit of the concurrency limit, cancelled when its time budget
