@@ -49,21 +49,12 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         ..Options::default()
     };
     let store = GraphStore::open(settings)?;
-    // Handlers that parse or evaluate on the blocking pool get the stack that the bounds
-    // of `crate::bounds` are measured against.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(crate::bounds::STACK_SIZE)
-        .on_thread_start(crate::bounds::mark_large_stack)
-        .build()
-        .map_err(|e| Error::Io {
-            path: "the async runtime".into(),
-            source: e,
-        })?;
+    // The runtime gives its threads the stack that the bounds of `crate::bounds` are
+    // measured against.
+    let runtime = http::runtime()?;
     let served = runtime.block_on(http::serve(store, options, args.bind));
     // Work still running past the shutdown's grace period (a query that Oxigraph cannot
-    // cancel) does not hold the process: the store's writes are transactions, so
-    // nothing half-done is ever committed.
-    runtime.shutdown_timeout(Duration::from_millis(500));
+    // cancel) does not hold the process.
+    http::stop_runtime(runtime);
     served
 }
