@@ -56,14 +56,15 @@ use crate::store::GraphStore;
 pub use auth::AdminToken;
 pub use error::ApiError;
 pub use page::{Example, examples, with_example_values};
-pub use server::{runtime, serve, stop_runtime};
+pub use server::{Server, runtime, serve, spawn, stop_runtime};
 pub use state::Options;
 use state::{AppState, Shared};
 
 /// Says whether a response came from the result cache (`hit`) or was computed (`miss`).
 pub const CACHE_HEADER: HeaderName = HeaderName::from_static("x-labgraph-cache");
 
-/// The application: every route with its middleware. Tests drive it without a socket.
+/// The application: every route with its middleware. Tests drive it without a socket
+/// (`Router::oneshot`); [`spawn`] serves it on a listener as the binary does.
 pub fn app(store: GraphStore, options: Options) -> Result<Router> {
     Ok(routes::router(Arc::new(AppState::new(store, options)?)))
 }
