@@ -11,7 +11,7 @@
 //! - `server.rs`, `connections.rs`, `watchdog.rs`: the listener, a thread per connection
 //!   (where queries run, under the watchdog's budgets), shutdown.
 //! - One file per family of routes: `sparql.rs` (the protocol's requests), `query.rs`,
-//!   `update.rs`, `named.rs`, `description.rs`, `gsp.rs`, `page.rs`,
+//!   `update.rs`, `named.rs`, `description.rs`, `gsp.rs` and `upload.rs`, `page.rs`,
 //!   `health.rs`, `metrics.rs`; and their helpers: `negotiate.rs`, `params.rs`,
 //!   `body.rs`, `auth.rs`, `limits.rs`, `cache.rs`.
 //!
@@ -43,6 +43,7 @@ mod server;
 mod sparql;
 mod state;
 mod update;
+mod upload;
 mod watchdog;
 
 use std::sync::Arc;

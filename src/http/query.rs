@@ -30,6 +30,7 @@ pub(super) struct Job {
     pub(super) format: Option<String>,
 }
 
+/// A query sent through the protocol, with its dataset parameters.
 pub(super) async fn query_response(
     state: &Shared,
     params: &Params,

@@ -76,7 +76,7 @@ pub struct AppState {
     pub(super) metrics: metrics::Metrics,
     /// The query page, rendered once with its examples.
     pub(super) page: String,
-    /// Time budgets and departed clients of the queries run on connection threads.
+    /// Time budgets and departed clients of the queries and writes (`run.rs`).
     pub(super) watchdog: Arc<watchdog::Watchdog>,
 }
 
@@ -85,7 +85,6 @@ pub(super) type Shared = Arc<AppState>;
 impl AppState {
     pub(super) fn new(store: GraphStore, options: Options) -> Result<Self> {
         let page = page::render(store.base())?;
-        // Time budgets of writes, and of queries run on connection threads.
         let watchdog: Arc<watchdog::Watchdog> = Arc::default();
         watchdog.start().map_err(|e| Error::Io {
             path: "the watchdog thread".into(),

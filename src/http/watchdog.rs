@@ -18,8 +18,8 @@ const TICK: Duration = Duration::from_millis(20);
 /// A query younger than this is not checked for a departed client: most end before.
 const HANG_UP_CHECK_AFTER: Duration = Duration::from_millis(50);
 
-/// Cancels the queries evaluated on connection threads whose time budget has run out or
-/// whose client has hung up. One thread, whose tokio timer wakes it every few
+/// Cancels the queries and writes whose time budget has run out or whose client has hung
+/// up (that of the connection whose thread asked, when there is one). One thread, whose tokio timer wakes it every few
 /// milliseconds while queries run, and which sleeps while none does; registering a query
 /// costs a lock, not a wake-up.
 #[derive(Default)]
