@@ -9,6 +9,7 @@ use super::cache::Entry;
 use super::negotiate::{self, Repr, accept};
 use super::params::Params;
 use super::respond::{self, Tag};
+use super::routes::SPARQL;
 use super::{ApiError, Shared, run};
 use crate::error::Error;
 
@@ -162,7 +163,7 @@ fn description(
 }
 
 /// This endpoint's IRI, from the request's `Host` (and `X-Forwarded-Proto` behind a
-/// proxy).
+/// proxy) and the endpoint's path in the route table.
 fn endpoint_iri(headers: &HeaderMap) -> Result<NamedNode, ApiError> {
     let host = headers
         .get(header::HOST)
@@ -173,6 +174,6 @@ fn endpoint_iri(headers: &HeaderMap) -> Result<NamedNode, ApiError> {
         .and_then(|v| v.to_str().ok())
         .filter(|s| *s == "https" || *s == "http")
         .unwrap_or("http");
-    NamedNode::new(format!("{scheme}://{host}/sparql"))
+    NamedNode::new(format!("{scheme}://{host}{SPARQL}"))
         .map_err(|e| ApiError::bad_request(format!("the Host header is not usable: {e}")))
 }
