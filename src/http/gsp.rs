@@ -12,7 +12,7 @@ use super::cache::Entry;
 use super::negotiate::{self, Repr, accept};
 use super::params::Params;
 use super::respond::{self, Tag};
-use super::{ApiError, AppState, Shared, auth, run, upload};
+use super::{ApiError, AppState, Shared, auth, routes, run, upload};
 use crate::error::Error;
 
 /// The graph a request names.
@@ -101,15 +101,9 @@ async fn dispatch(
             };
             write(state, graph, headers, body, method).await
         }
-        _ => Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "méthode non prise en charge",
-            "method not allowed",
-            "the graph store takes GET, HEAD, PUT, POST and DELETE".into(),
-        )
-        .with_header(
-            header::ALLOW,
-            HeaderValue::from_static("GET, HEAD, PUT, POST, DELETE"),
+        _ => Err(routes::method_not_allowed(
+            "the graph store",
+            routes::GRAPH_STORE,
         )),
     }
 }

@@ -32,7 +32,8 @@ pub(super) struct Route {
 }
 
 const READ: &[Method] = &[Method::GET, Method::HEAD];
-const GRAPH_STORE: &[Method] = &[
+/// The methods of the Graph Store Protocol.
+pub(super) const GRAPH_STORE: &[Method] = &[
     Method::GET,
     Method::HEAD,
     Method::PUT,
@@ -88,15 +89,15 @@ impl Route {
     pub(super) fn linkable(&self) -> bool {
         !self.path.contains('{') && self.methods.contains(&Method::GET)
     }
+}
 
-    /// The methods, as `Allow` lists them.
-    fn allow(&self) -> String {
-        self.methods
-            .iter()
-            .map(Method::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+/// Methods, as `Allow` lists them.
+fn allow(methods: &[Method]) -> String {
+    methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The same handler for each of `methods`.
@@ -139,7 +140,9 @@ pub(super) fn router(state: Shared) -> Router {
         .fold(Router::new(), |router, route| {
             router.route(
                 route.path,
-                (route.handlers)().fallback(move || method_not_allowed(route)),
+                (route.handlers)().fallback(move || async move {
+                    method_not_allowed(&route.shown(), route.methods)
+                }),
             )
         })
         .fallback(not_found)
@@ -189,13 +192,14 @@ async fn not_found(request: Request) -> ApiError {
     )
 }
 
-async fn method_not_allowed(route: &'static Route) -> ApiError {
-    let allow = route.allow();
+/// 405 for a method that `what` does not take, with the `Allow` header.
+pub(super) fn method_not_allowed(what: &str, methods: &[Method]) -> ApiError {
+    let allow = allow(methods);
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "méthode non prise en charge",
         "method not allowed",
-        format!("{} takes {allow}", route.shown()),
+        format!("{what} takes {allow}"),
     )
     .with_header(
         header::ALLOW,
@@ -248,7 +252,10 @@ mod tests {
                     response.status()
                 );
                 if refused {
-                    assert_eq!(response.headers()[header::ALLOW], route.allow().as_str());
+                    assert_eq!(
+                        response.headers()[header::ALLOW],
+                        allow(route.methods).as_str()
+                    );
                 }
             }
         }
