@@ -37,7 +37,7 @@ use labgraph::config::BaseIri;
 #[path = "common/mod.rs"]
 mod common;
 use common::{Stores, cpu_seconds, labgraph_binary, rss_mib, run, same_stores};
-use labgraph::{queries, serve, vocab};
+use labgraph::{http, queries, vocab};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -176,7 +176,7 @@ fn main() {
     let examples = if skip_queries {
         Vec::new()
     } else {
-        serve::examples(&base).unwrap()
+        http::examples(&base).unwrap()
     };
     for example in examples {
         let ask = |endpoint: &str, no_cache: bool| {

@@ -55,7 +55,7 @@ use labgraph::config::BaseIri;
 #[path = "common/mod.rs"]
 mod common;
 use common::{Stores, cpu_seconds, labgraph_binary, rss_mib, run, same_stores};
-use labgraph::{serve, vocab};
+use labgraph::{http, vocab};
 
 /// The query budget given to both servers, in seconds.
 const BUDGET: u64 = 2;
@@ -128,7 +128,7 @@ fn main() {
     } else {
         BOUNDED_SLOW_QUERY
     };
-    let competency: Vec<String> = serve::examples(&base)
+    let competency: Vec<String> = http::examples(&base)
         .unwrap()
         .into_iter()
         .map(|e| e.sparql)

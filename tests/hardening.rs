@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use labgraph::config::BaseIri;
-use labgraph::serve::{self, AdminToken, Options};
+use labgraph::http::{self, AdminToken, Options};
 use labgraph::vocab;
 use tower::ServiceExt as _;
 
@@ -15,7 +15,7 @@ const TOKEN: &str = "test-admin-token-0123456789";
 
 fn app_with(options: Options) -> Router {
     let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
-    serve::app(labgraph::import::in_memory(base).unwrap(), options).unwrap()
+    http::app(labgraph::import::in_memory(base).unwrap(), options).unwrap()
 }
 
 fn writable() -> Options {

@@ -1,6 +1,8 @@
 //! The HTTP server, driven in-process (no socket): the SPARQL 1.1 Protocol, Update and
 //! Graph Store HTTP Protocol behaviours as the W3C specifications state them, every
 //! format parsed back, authentication, limits, caching, CORS, compression and operations.
+//! The last tests serve a loopback port by the path the binary serves through
+//! (`http::spawn`: the accept loop, a thread per connection) and speak HTTP/1.1 to it.
 
 use std::io::Read;
 use std::time::Duration;
@@ -9,7 +11,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use labgraph::config::BaseIri;
-use labgraph::serve::{self, AdminToken, Options};
+use labgraph::http::{self, AdminToken, Options};
 use labgraph::vocab;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Triple;
@@ -28,7 +30,7 @@ fn base() -> BaseIri {
 }
 
 fn app_with(options: Options) -> Router {
-    serve::app(labgraph::import::in_memory(base()).unwrap(), options).unwrap()
+    http::app(labgraph::import::in_memory(base()).unwrap(), options).unwrap()
 }
 
 fn app() -> Router {
@@ -514,9 +516,9 @@ async fn service_description_and_query_page() {
     );
     assert!(text.contains("sd:SPARQL11Query") && !text.contains("sd:SPARQL11Update"));
     // Computed once per write generation.
-    assert_eq!(reply.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(reply.header(http::CACHE_HEADER), "miss");
     let again = send(&app, get("/sparql")).await;
-    assert_eq!(again.header(serve::CACHE_HEADER), "hit");
+    assert_eq!(again.header(http::CACHE_HEADER), "hit");
     assert_eq!(again.body, reply.body);
     assert!(
         triples
@@ -592,9 +594,81 @@ async fn service_description_and_query_page() {
 }
 
 #[tokio::test]
+async fn service_description_honours_if_none_match_and_no_cache() {
+    let app = app_with(writable());
+    let with = |name: header::HeaderName, value: &str| {
+        Request::get("/sparql")
+            .header(name, value)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let first = send(&app, get("/sparql")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.header(http::CACHE_HEADER), "miss");
+    let etag = first.header(header::ETAG).to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert_eq!(first.header(header::CACHE_CONTROL), "no-cache");
+    // The client's copy is current: 304, no body, the same ETag.
+    let reply = send(&app, with(header::IF_NONE_MATCH, &etag)).await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert!(reply.body.is_empty());
+    assert_eq!(reply.header(header::ETAG), etag);
+    let reply = send(&app, with(header::IF_NONE_MATCH, "*")).await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    // Another format is another entity.
+    let reply = send(
+        &app,
+        Request::get("/sparql")
+            .header(header::ACCEPT, "application/n-triples")
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_ne!(reply.header(header::ETAG), etag);
+    // The cache answers the next request; `no-cache` or `no-store` asks for a fresh one.
+    assert_eq!(
+        send(&app, get("/sparql")).await.header(http::CACHE_HEADER),
+        "hit"
+    );
+    for directive in ["no-cache", "no-store", "max-age=0, no-cache"] {
+        let fresh = send(&app, with(header::CACHE_CONTROL, directive)).await;
+        assert_eq!(fresh.status, StatusCode::OK, "{directive}");
+        assert_eq!(fresh.header(http::CACHE_HEADER), "miss", "{directive}");
+        assert_eq!(fresh.header(header::ETAG), etag, "{directive}");
+        assert_eq!(
+            parse_graph(&fresh.body, RdfFormat::Turtle).len(),
+            parse_graph(&first.body, RdfFormat::Turtle).len()
+        );
+    }
+    // A write: the old ETag no longer matches, and the new graph is described.
+    let reply = send(
+        &app,
+        authorized(
+            Method::POST,
+            "/sparql",
+            "application/sparql-update",
+            "INSERT DATA { GRAPH <urn:test:described> { <urn:test:s> <urn:test:p> 1 } }",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let after = send(&app, with(header::IF_NONE_MATCH, &etag)).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.header(http::CACHE_HEADER), "miss");
+    assert_ne!(after.header(header::ETAG), etag);
+    assert!(
+        after.text().contains("urn:test:described"),
+        "{}",
+        after.text()
+    );
+}
+
+#[tokio::test]
 async fn page_examples_answer_like_the_named_queries() {
     let store = labgraph::import::in_memory(base()).unwrap();
-    for example in serve::examples(store.base()).unwrap() {
+    for example in http::examples(store.base()).unwrap() {
         let named = labgraph::queries::find(&example.name).unwrap();
         let bindings = named.bindings(&named.example, store.base()).unwrap();
         let rows = |results| -> Vec<String> {
@@ -671,9 +745,9 @@ async fn etags_304_and_the_cache_follow_writes() {
     let first = send(&app, get(&uri)).await;
     let etag = first.header(header::ETAG).to_owned();
     assert!(etag.starts_with("W/\""), "{etag}");
-    assert_eq!(first.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(first.header(http::CACHE_HEADER), "miss");
     let second = send(&app, get(&uri)).await;
-    assert_eq!(second.header(serve::CACHE_HEADER), "hit");
+    assert_eq!(second.header(http::CACHE_HEADER), "hit");
     assert_eq!(second.header(header::ETAG), etag);
     assert_eq!(second.body, first.body);
     // A client asking for a fresh answer gets one.
@@ -685,7 +759,7 @@ async fn etags_304_and_the_cache_follow_writes() {
             .unwrap(),
     )
     .await;
-    assert_eq!(fresh.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(fresh.header(http::CACHE_HEADER), "miss");
     assert_eq!(fresh.body, first.body);
     // Another format is another entity.
     let csv = send(&app, get_accept(&uri, "text/csv")).await;
@@ -740,7 +814,7 @@ async fn etags_304_and_the_cache_follow_writes() {
     )
     .await;
     assert_eq!(after.status, StatusCode::OK);
-    assert_eq!(after.header(serve::CACHE_HEADER), "miss");
+    assert_eq!(after.header(http::CACHE_HEADER), "miss");
     assert_ne!(after.header(header::ETAG), etag);
     assert_eq!(after.rows().len(), 3);
 }
@@ -1468,4 +1542,182 @@ async fn a_query_whose_client_goes_away_stops() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A client of the real server, as `labgraph serve` runs it (accept loop, a thread per
+/// connection, hyper): HTTP/1.1 over a loopback socket, one connection kept alive.
+struct Wire {
+    reader: std::io::BufReader<std::net::TcpStream>,
+}
+
+struct WireReply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl WireReply {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl Wire {
+    fn connect(address: std::net::SocketAddr) -> Self {
+        let stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        Self {
+            reader: std::io::BufReader::new(stream),
+        }
+    }
+
+    /// Sends a request (`head` without its final blank line) and reads the response.
+    fn send(&mut self, head: &str, body: &str) -> WireReply {
+        use std::io::{BufRead, Write};
+        let request = format!(
+            "{head}\r\nHost: labgraph.test\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.reader.get_mut().write_all(request.as_bytes()).unwrap();
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 "), "not a response: {line:?}");
+        let status = line[9..12].parse().unwrap();
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+        let mut reply = WireReply {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        if reply.header("transfer-encoding") == "chunked" {
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line).unwrap();
+                let size = usize::from_str_radix(line.trim(), 16).unwrap();
+                let mut chunk = vec![0; size + 2];
+                self.reader.read_exact(&mut chunk).unwrap();
+                if size == 0 {
+                    break;
+                }
+                reply.body.extend_from_slice(&chunk[..size]);
+            }
+        } else {
+            let length: usize = reply.header("content-length").parse().unwrap_or(0);
+            reply.body = vec![0; length];
+            self.reader.read_exact(&mut reply.body).unwrap();
+        }
+        reply
+    }
+}
+
+/// A server on a loopback port chosen by the system, served as `labgraph serve` serves;
+/// it stops when dropped.
+fn served(options: Options) -> http::Server {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    http::spawn(
+        labgraph::import::in_memory(base()).unwrap(),
+        options,
+        listener,
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_served_path_answers_queries_304_and_writes_on_one_kept_alive_connection() {
+    let server = served(writable());
+    let mut wire = Wire::connect(server.address());
+    let count = format!(
+        "GET /sparql?query={} HTTP/1.1\r\nAccept: application/sparql-results+json",
+        encode("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:test:wire> { ?s ?p ?o } }")
+    );
+    let number = |reply: &WireReply| -> String {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let json: Value = serde_json::from_slice(&reply.body).unwrap();
+        json["results"]["bindings"][0]["n"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A query.
+    let first = wire.send(&count, "");
+    assert_eq!(number(&first), "0");
+    assert_eq!(first.header("x-labgraph-cache"), "miss");
+    let etag = first.header("etag").to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    // A second request on the same connection: the client's copy is current.
+    let again = wire.send(&format!("{count}\r\nIf-None-Match: {etag}"), "");
+    assert_eq!(again.status, 304, "{}", again.text());
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), etag);
+    // A write without the token is refused; with it, it is made.
+    let update = "INSERT DATA { GRAPH <urn:test:wire> { <urn:test:s> <urn:test:p> 1 } }";
+    let refused = wire.send(
+        "POST /sparql HTTP/1.1\r\nContent-Type: application/sparql-update",
+        update,
+    );
+    assert_eq!(refused.status, 401, "{}", refused.text());
+    let written = wire.send(
+        &format!(
+            "POST /sparql HTTP/1.1\r\nContent-Type: application/sparql-update\r\nAuthorization: Bearer {TOKEN}"
+        ),
+        update,
+    );
+    assert_eq!(written.status, 204, "{}", written.text());
+    // The next read sees it: the old ETag no longer matches.
+    let after = wire.send(&format!("{count}\r\nIf-None-Match: {etag}"), "");
+    assert_eq!(number(&after), "1");
+    assert_ne!(after.header("etag"), etag);
+    // So does a Graph Store read, over another connection.
+    let mut other = Wire::connect(server.address());
+    let graph = other.send(
+        "GET /store?graph=urn:test:wire HTTP/1.1\r\nAccept: application/n-triples",
+        "",
+    );
+    assert_eq!(graph.status, 200, "{}", graph.text());
+    assert_eq!(
+        graph.text(),
+        "<urn:test:s> <urn:test:p> \"1\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n"
+    );
+    server.shutdown();
+}
+
+#[test]
+fn the_served_path_stops_when_asked_with_an_idle_connection_open() {
+    let server = served(Options::default());
+    let address = server.address();
+    let mut idle = Wire::connect(address);
+    assert_eq!(idle.send("GET /healthz HTTP/1.1", "").status, 200);
+    let started = std::time::Instant::now();
+    server.shutdown();
+    // The idle connection does not hold the server for the grace period of requests.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // The kept-alive connection was closed, and no new one is accepted.
+    let mut rest = Vec::new();
+    let read = idle.reader.read_to_end(&mut rest);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "{read:?} {rest:?}");
+    assert!(std::net::TcpStream::connect(address).is_err());
 }

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use labgraph::config::BaseIri;
-use labgraph::serve::{self, AdminToken, Options};
+use labgraph::http::{self, AdminToken, Options};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::dataset::CanonicalizationAlgorithm;
 use oxigraph::model::{Graph, Literal, Term, Triple};
@@ -54,7 +54,7 @@ fn app() -> Router {
         admin_token: Some(AdminToken::new(TOKEN, "test").unwrap()),
         ..Options::default()
     };
-    serve::app(
+    http::app(
         labgraph::import::in_memory(BaseIri::parse(BASE).unwrap()).unwrap(),
         options,
     )

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::serve::{self, AdminToken, Options};
+use crate::http::{self, AdminToken, Options};
 
 /// The environment variable that may hold the admin token.
 pub const TOKEN_VARIABLE: &str = "LABGRAPH_ADMIN_TOKEN";
@@ -48,21 +48,12 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         ..Options::default()
     };
     let store = crate::import::open(&settings.store_path, settings.base.clone())?;
-    // Handlers that parse or evaluate on the blocking pool get the stack that the bounds
-    // of `crate::bounds` are measured against.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(crate::bounds::STACK_SIZE)
-        .on_thread_start(crate::bounds::mark_large_stack)
-        .build()
-        .map_err(|e| Error::Io {
-            path: "the async runtime".into(),
-            source: e,
-        })?;
-    let served = runtime.block_on(serve::serve(store, options, args.bind));
+    // The runtime gives its threads the stack that the bounds of `crate::bounds` are
+    // measured against.
+    let runtime = http::runtime()?;
+    let served = runtime.block_on(http::serve(store, options, args.bind));
     // Work still running past the shutdown's grace period (a query that Oxigraph cannot
-    // cancel) does not hold the process: the store's writes are transactions, so
-    // nothing half-done is ever committed.
-    runtime.shutdown_timeout(Duration::from_millis(500));
+    // cancel) does not hold the process.
+    http::stop_runtime(runtime);
     served
 }

@@ -1,6 +1,7 @@
 //! Content negotiation: the `Accept` header with its q-values, `type/*` and `*/*`, or an
 //! explicit `format` parameter, against the media types a response can take.
 
+use axum::http::{HeaderMap, header};
 use oxigraph::io::RdfFormat;
 use oxigraph::sparql::results::QueryResultsFormat;
 
@@ -220,6 +221,11 @@ fn parse_accept(accept: &str) -> Vec<Range> {
             Some(Range { essence, q })
         })
         .collect()
+}
+
+/// The `Accept` header of a request, if it is text.
+pub(super) fn accept(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
 }
 
 /// The RDF format of a request body's `Content-Type`, for the Graph Store Protocol: a

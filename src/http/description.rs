@@ -1,16 +1,16 @@
 //! The SPARQL 1.1 Service Description of `/sparql`, in any RDF format.
 
-use std::sync::Arc;
-
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Triple};
 
-use super::negotiate::{self, Repr};
+use super::cache::Entry;
+use super::negotiate::{self, Repr, accept};
 use super::params::Params;
-use super::sparql::{accept, computed, ok};
-use super::{ApiError, Shared, cache};
+use super::respond::{self, Tag};
+use super::routes::SPARQL;
+use super::{ApiError, Shared, run};
 use crate::error::Error;
 
 /// The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format.
@@ -28,42 +28,39 @@ pub(super) async fn service_description(
     let endpoint = endpoint_iri(headers)?;
     // It counts the triples of every graph (a second on a million triples): cached until
     // the next write, like query results.
-    let key = cache::key((
-        state.epoch,
-        state.generation(),
-        "service-description",
-        endpoint.as_str(),
-        repr.media_type(),
-    ));
-    let etag = cache::etag(key);
-    if let Some(entry) = state.cache.get(key) {
-        state.metrics.cache(true);
-        return Ok(ok(entry.body, entry.content_type, &etag, "hit"));
-    }
-    state.metrics.cache(false);
-    let store = Arc::clone(&state.store);
+    let tag = Tag::new(
+        state,
+        ("service-description", endpoint.as_str(), repr.media_type()),
+    );
     let writable = state.writable();
-    let body = tokio::task::spawn_blocking(move || -> crate::Result<Vec<u8>> {
-        let triples = description(&store, &endpoint, writable)?;
-        let mut body = Vec::new();
-        let mut writer = crate::store::prefixed(oxigraph::io::RdfSerializer::from_format(format))
-            .with_prefix("sd", SD)
-            .expect("valid IRI")
-            .for_writer(&mut body);
-        for triple in &triples {
-            writer.serialize_triple(triple).map_err(|e| Error::Io {
+    respond::cached(state, headers, tag, async move {
+        let body = run::read(state, None, move |store, _| {
+            let triples = description(store, &endpoint, writable)?;
+            let mut body = Vec::new();
+            let mut writer =
+                crate::store::prefixed(oxigraph::io::RdfSerializer::from_format(format))
+                    .with_prefix("sd", SD)
+                    .expect("valid IRI")
+                    .for_writer(&mut body);
+            for triple in &triples {
+                writer.serialize_triple(triple).map_err(|e| Error::Io {
+                    path: "the response".into(),
+                    source: e,
+                })?;
+            }
+            writer.finish().map_err(|e| Error::Io {
                 path: "the response".into(),
                 source: e,
             })?;
-        }
-        writer.finish().map_err(|e| Error::Io {
-            path: "the response".into(),
-            source: e,
-        })?;
-        Ok(body)
+            Ok(body)
+        })
+        .await?;
+        Ok(Entry {
+            body: body.into(),
+            content_type: repr.media_type(),
+        })
     })
-    .await??;
-    Ok(computed(state, key, &etag, body.into(), repr.media_type()))
+    .await
 }
 
 const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
@@ -166,7 +163,7 @@ fn description(
 }
 
 /// This endpoint's IRI, from the request's `Host` (and `X-Forwarded-Proto` behind a
-/// proxy).
+/// proxy) and the endpoint's path in the route table.
 fn endpoint_iri(headers: &HeaderMap) -> Result<NamedNode, ApiError> {
     let host = headers
         .get(header::HOST)
@@ -177,6 +174,6 @@ fn endpoint_iri(headers: &HeaderMap) -> Result<NamedNode, ApiError> {
         .and_then(|v| v.to_str().ok())
         .filter(|s| *s == "https" || *s == "http")
         .unwrap_or("http");
-    NamedNode::new(format!("{scheme}://{host}/sparql"))
+    NamedNode::new(format!("{scheme}://{host}{SPARQL}"))
         .map_err(|e| ApiError::bad_request(format!("the Host header is not usable: {e}")))
 }

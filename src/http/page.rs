@@ -2,11 +2,14 @@
 //! from this server, under a Content-Security-Policy that allows nothing else: the page
 //! works offline.
 
+use std::sync::LazyLock;
+
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::Term;
 
+use super::routes::{ROUTES, SPARQL};
 use crate::error::Result;
 use crate::iri::BaseIri;
 use crate::queries::{self, NamedQuery};
@@ -86,10 +89,23 @@ pub fn render(base: &BaseIri) -> Result<String> {
     });
     // `</` cannot appear inside a script element.
     let json = data.to_string().replace("</", "<\\/");
-    Ok(HTML.replace(
+    Ok(HTML.replace("<!--MENU-->", &menu()).replace(
         "<!--EXAMPLES-->",
         &format!("<script type=\"application/json\" id=\"lg-examples\">{json}</script>"),
     ))
+}
+
+/// The query page's menu: the routes the table puts in it, and the Service Description.
+fn menu() -> String {
+    ROUTES
+        .iter()
+        .filter(|route| route.menu && route.path != SPARQL)
+        .map(|route| format!("<a href=\"{}\">{}</a>", route.path, route.fr))
+        .chain([format!(
+            "<a href=\"{SPARQL}?format=turtle\">Description du service</a>"
+        )])
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn html(body: String) -> Response {
@@ -115,10 +131,26 @@ pub fn query_page(page: &str) -> Response {
     html(page.to_owned())
 }
 
-/// `GET /`.
+/// `GET /`: every route of the table, with its description.
 pub async fn home() -> Response {
-    html(format!(
-        r#"<!doctype html>
+    static HOME: LazyLock<String> = LazyLock::new(|| {
+        let items: String = ROUTES
+            .iter()
+            .filter(|route| route.path != "/")
+            .map(|route| {
+                let name = if route.linkable() {
+                    format!("<a href=\"{}\">{}</a>", route.path, route.fr)
+                } else {
+                    format!("<code>{}</code> {}", route.shown(), route.fr)
+                };
+                format!(
+                    "<li>{name} <span class=\"en\" lang=\"en\">— {}</span></li>\n",
+                    route.en
+                )
+            })
+            .collect();
+        format!(
+            r#"<!doctype html>
 <html lang="fr">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>labgraph — référentiel du Lab des transitions</title>
@@ -128,16 +160,14 @@ pub async fn home() -> Response {
 <p>Séminaires, acteurs, territoires (EPCI, communes, QPV), thèmes de la transition, ressources et actions de la Politique de la ville, reliés aux Objectifs de développement durable (ODD).</p>
 <p lang="en" class="en">Seminars, actors, territories, transition themes, resources and Politique de la ville actions, related to the UN Sustainable Development Goals.</p></header>
 <main><ul>
-<li><a href="/sparql">Interroger en SPARQL</a> <span class="en" lang="en">— query page and SPARQL 1.1 endpoint</span></li>
-<li><a href="/queries">Requêtes nommées</a> <span class="en" lang="en">— named queries as a REST API (JSON)</span></li>
-<li><a href="/sparql?format=turtle">Description du service</a> <span class="en" lang="en">— SPARQL service description (Turtle)</span></li>
-<li><a href="/store">Données complètes</a> <span class="en" lang="en">— the whole dataset (N-Quads), Graph Store Protocol at /store</span></li>
-<li><a href="/healthz">État</a> · <a href="/metrics">Métriques</a></li>
+{items}<li><a href="{SPARQL}?format=turtle">Description du service</a> <span class="en" lang="en">— SPARQL service description (Turtle)</span></li>
 </ul><p class="en">labgraph {}</p></main>
 </body></html>
 "#,
-        env!("CARGO_PKG_VERSION")
-    ))
+            env!("CARGO_PKG_VERSION")
+        )
+    });
+    html(HOME.clone())
 }
 
 /// `GET /assets/{file}`.

@@ -1,10 +1,12 @@
 //! Prometheus metrics: requests by route and status, latencies, query outcomes, cache
-//! hits, in the text exposition format at `/metrics`.
+//! hits, in the text exposition format at `/metrics`; and the middleware that counts
+//! each request and writes its line in the access log.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::header;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -13,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use super::Shared;
+use super::{CACHE_HEADER, Shared, routes};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -164,4 +166,45 @@ pub async fn render(State(state): State<Shared>) -> Response {
         text,
     )
         .into_response()
+}
+
+/// Request metrics and one structured log line per request. A request is labelled by
+/// its route's path in the route table (`other` for none).
+pub(super) async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|m| routes::find(m.as_str()))
+        .map_or("other", |route| route.path);
+    let uri = request.uri().clone();
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.request(method, route, status, elapsed);
+    let cache = response
+        .headers()
+        .get(CACHE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info!(
+        target: "labgraph::access",
+        method = %method,
+        path = %uri.path(),
+        route = %route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        cache,
+        "request"
+    );
+    response
 }
