@@ -1,26 +1,139 @@
-//! File extensions and format names: the one place that maps them to Oxigraph's RDF and
-//! SPARQL results formats.
+//! Formats: the one table of every serialization labgraph reads or writes — the names it
+//! goes by (`--format`, the `format` parameter), its file extensions, its media types and
+//! its W3C format URI — which the command line, content negotiation, the Graph Store
+//! Protocol and the Service Description all read.
 
 use std::path::Path;
 
+use clap::builder::PossibleValue;
 use oxigraph::io::{JsonLdProfileSet, RdfFormat};
 use oxigraph::sparql::results::QueryResultsFormat;
 
 use crate::error::{Error, Result};
 
 /// An RDF serialization labgraph reads and writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rdf {
     Turtle,
     Trig,
-    #[value(name = "ntriples", alias = "nt")]
     NTriples,
-    #[value(name = "nquads", alias = "nq")]
     NQuads,
-    #[value(name = "rdfxml", alias = "xml")]
     RdfXml,
-    #[value(name = "jsonld", alias = "json")]
     JsonLd,
+}
+
+/// What a serialization writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Rdf(Rdf),
+    Results(QueryResultsFormat),
+}
+
+/// A row of the table of formats.
+pub struct Syntax {
+    pub kind: Kind,
+    /// Its short names, the first the one `--format` shows.
+    pub names: &'static [&'static str],
+    /// The extensions of its files (lowercase, without the dot).
+    pub extensions: &'static [&'static str],
+    /// The media types that name it, the first the standard one.
+    pub media_types: &'static [&'static str],
+    /// What `Content-Type` says of a response in it.
+    pub content_type: &'static str,
+    /// Its name in the W3C's format URIs (<http://www.w3.org/ns/formats/>).
+    pub w3c: &'static str,
+}
+
+/// Every serialization: the RDF syntaxes, then the SPARQL results formats.
+pub static SYNTAXES: &[Syntax] = &[
+    Syntax {
+        kind: Kind::Rdf(Rdf::Turtle),
+        names: &["turtle", "ttl"],
+        extensions: &["ttl", "turtle"],
+        media_types: &["text/turtle", "application/x-turtle"],
+        content_type: "text/turtle; charset=utf-8",
+        w3c: "Turtle",
+    },
+    Syntax {
+        kind: Kind::Rdf(Rdf::Trig),
+        names: &["trig"],
+        extensions: &["trig"],
+        media_types: &["application/trig", "application/x-trig"],
+        content_type: "application/trig",
+        w3c: "TriG",
+    },
+    Syntax {
+        kind: Kind::Rdf(Rdf::NTriples),
+        names: &["ntriples", "nt", "n-triples"],
+        extensions: &["nt", "ntriples"],
+        media_types: &["application/n-triples", "text/plain"],
+        content_type: "application/n-triples",
+        w3c: "N-Triples",
+    },
+    Syntax {
+        kind: Kind::Rdf(Rdf::NQuads),
+        names: &["nquads", "nq", "n-quads"],
+        extensions: &["nq", "nquads"],
+        media_types: &["application/n-quads", "text/x-nquads"],
+        content_type: "application/n-quads",
+        w3c: "N-Quads",
+    },
+    Syntax {
+        kind: Kind::Rdf(Rdf::RdfXml),
+        names: &["rdfxml", "xml", "rdf", "rdf+xml"],
+        extensions: &["rdf", "owl", "xml"],
+        media_types: &["application/rdf+xml", "application/xml"],
+        content_type: "application/rdf+xml",
+        w3c: "RDF_XML",
+    },
+    Syntax {
+        kind: Kind::Rdf(Rdf::JsonLd),
+        names: &["jsonld", "json", "json-ld"],
+        extensions: &["jsonld", "json"],
+        media_types: &["application/ld+json", "application/json"],
+        content_type: "application/ld+json",
+        w3c: "JSON-LD",
+    },
+    Syntax {
+        kind: Kind::Results(QueryResultsFormat::Json),
+        names: &["json", "srj"],
+        extensions: &["srj", "json"],
+        media_types: &["application/sparql-results+json", "application/json"],
+        content_type: "application/sparql-results+json",
+        w3c: "SPARQL_Results_JSON",
+    },
+    Syntax {
+        kind: Kind::Results(QueryResultsFormat::Xml),
+        names: &["xml", "srx"],
+        extensions: &["srx", "xml"],
+        media_types: &["application/sparql-results+xml", "application/xml"],
+        content_type: "application/sparql-results+xml",
+        w3c: "SPARQL_Results_XML",
+    },
+    Syntax {
+        kind: Kind::Results(QueryResultsFormat::Csv),
+        names: &["csv"],
+        extensions: &["csv"],
+        media_types: &["text/csv"],
+        content_type: "text/csv; charset=utf-8",
+        w3c: "SPARQL_Results_CSV",
+    },
+    Syntax {
+        kind: Kind::Results(QueryResultsFormat::Tsv),
+        names: &["tsv"],
+        extensions: &["tsv"],
+        media_types: &["text/tab-separated-values"],
+        content_type: "text/tab-separated-values; charset=utf-8",
+        w3c: "SPARQL_Results_TSV",
+    },
+];
+
+/// The row of a kind of serialization (every kind has one).
+pub fn syntax(kind: Kind) -> &'static Syntax {
+    SYNTAXES
+        .iter()
+        .find(|s| s.kind == kind)
+        .expect("every serialization has its row")
 }
 
 impl Rdf {
@@ -38,18 +151,31 @@ impl Rdf {
         }
     }
 
-    /// The format named by a file's extension (`.ttl`, `.trig`, `.nt`, `.nq`, `.rdf`,
+    /// labgraph's name of one of Oxigraph's formats.
+    pub fn of(format: RdfFormat) -> Option<Self> {
+        Some(match format {
+            RdfFormat::Turtle => Rdf::Turtle,
+            RdfFormat::TriG => Rdf::Trig,
+            RdfFormat::NTriples => Rdf::NTriples,
+            RdfFormat::NQuads => Rdf::NQuads,
+            RdfFormat::RdfXml => Rdf::RdfXml,
+            RdfFormat::JsonLd { .. } => Rdf::JsonLd,
+            _ => return None,
+        })
+    }
+
+    /// Its row of the table.
+    pub fn syntax(self) -> &'static Syntax {
+        syntax(Kind::Rdf(self))
+    }
+
+    /// The format a file's extension names (`.ttl`, `.trig`, `.nt`, `.nq`, `.rdf`,
     /// `.owl`, `.xml`, `.jsonld`, `.json`).
     pub fn from_path(path: &Path) -> Option<Self> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match extension.as_str() {
-            "ttl" | "turtle" => Rdf::Turtle,
-            "trig" => Rdf::Trig,
-            "nt" | "ntriples" => Rdf::NTriples,
-            "nq" | "nquads" => Rdf::NQuads,
-            "rdf" | "owl" | "xml" => Rdf::RdfXml,
-            "jsonld" | "json" => Rdf::JsonLd,
-            _ => return None,
+        SYNTAXES.iter().find_map(|s| match s.kind {
+            Kind::Rdf(rdf) if s.extensions.contains(&extension.as_str()) => Some(rdf),
+            _ => None,
         })
     }
 
@@ -61,6 +187,25 @@ impl Rdf {
     /// Whether the format is line-based (N-Triples, N-Quads): the bulk loader's formats.
     pub fn is_line_based(self) -> bool {
         matches!(self, Rdf::NTriples | Rdf::NQuads)
+    }
+}
+
+/// `--format` takes the names of the table.
+impl clap::ValueEnum for Rdf {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Rdf::Turtle,
+            Rdf::Trig,
+            Rdf::NTriples,
+            Rdf::NQuads,
+            Rdf::RdfXml,
+            Rdf::JsonLd,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let names = self.syntax().names;
+        Some(PossibleValue::new(names[0]).aliases(names[1..].iter().copied()))
     }
 }
 

@@ -35,7 +35,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("prov", PROV),
     ("dcat", DCAT),
     ("void", "http://rdfs.org/ns/void#"),
-    ("sd", "http://www.w3.org/ns/sparql-service-description#"),
+    ("sd", SD),
     ("sdg", SDG),
     ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
     ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
@@ -99,11 +99,39 @@ pub mod lg {
         NamedNodeRef::new_unchecked("https://w3id.org/labgraph/def#validated");
 }
 
+/// The SPARQL 1.1 Service Description vocabulary.
+pub const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
+/// The W3C's unique URIs for formats (`formats:Turtle`…).
+pub const FORMATS: &str = "http://www.w3.org/ns/formats/";
+/// SPARQL's simple entailment regime.
+pub const ENTAILMENT_SIMPLE: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/entailment/Simple");
+
 /// Dublin Core terms.
 pub mod dct {
     use super::NamedNodeRef;
+    pub const TITLE: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://purl.org/dc/terms/title");
     pub const SOURCE: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://purl.org/dc/terms/source");
+    pub const IDENTIFIER: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://purl.org/dc/terms/identifier");
+}
+
+/// SKOS terms.
+pub mod skos {
+    use super::NamedNodeRef;
+    pub const PREF_LABEL: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#prefLabel");
+    pub const ALT_LABEL: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#altLabel");
+}
+
+/// SHACL terms read from the shapes.
+pub mod sh {
+    use super::NamedNodeRef;
+    pub const TARGET_OBJECTS_OF: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#targetObjectsOf");
 }
 
 /// VoID terms.
@@ -117,6 +145,13 @@ pub mod void {
 pub mod schema {
     use super::NamedNodeRef;
     pub const NAME: NamedNodeRef<'_> = NamedNodeRef::new_unchecked("http://schema.org/name");
+    pub const GIVEN_NAME: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://schema.org/givenName");
+    pub const FAMILY_NAME: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://schema.org/familyName");
+    pub const PERSON: NamedNodeRef<'_> = NamedNodeRef::new_unchecked("http://schema.org/Person");
+    pub const ORGANIZATION: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://schema.org/Organization");
     pub const SOFTWARE_VERSION: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://schema.org/softwareVersion");
 }

@@ -129,6 +129,11 @@ fn the_modules_depend_on_each_other_without_a_cycle() {
             for (i, layer) in layers.iter().enumerate() {
                 println!("  {i}: {}", layer.join(", "));
             }
+            println!("what each module uses:");
+            for (module, uses) in &graph {
+                let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+                println!("  {module} → {}", uses.join(", "));
+            }
         }
         Err(cycle) => panic!("these modules depend on each other in a cycle: {cycle:#?}"),
     }

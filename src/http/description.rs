@@ -12,6 +12,7 @@ use super::respond::{self, Tag};
 use super::routes::SPARQL;
 use super::{ApiError, Shared, run};
 use crate::error::Error;
+use crate::vocab;
 
 /// The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format.
 pub(super) async fn service_description(
@@ -39,7 +40,7 @@ pub(super) async fn service_description(
             let mut body = Vec::new();
             let mut writer =
                 crate::store::prefixed(oxigraph::io::RdfSerializer::from_format(format))
-                    .with_prefix("sd", SD)
+                    .with_prefix("sd", vocab::SD)
                     .expect("valid IRI")
                     .for_writer(&mut body);
             for triple in &triples {
@@ -63,15 +64,12 @@ pub(super) async fn service_description(
     .await
 }
 
-const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
-const FORMATS: &str = "http://www.w3.org/ns/formats/";
-
 fn description(
     store: &crate::store::GraphStore,
     endpoint: &NamedNode,
     writable: bool,
 ) -> crate::Result<Vec<Triple>> {
-    let sd = |local: &str| NamedNode::new_unchecked(format!("{SD}{local}"));
+    let sd = |local: &str| NamedNode::new_unchecked(format!("{}{local}", vocab::SD));
     let service = NamedOrBlankNode::from(BlankNode::default());
     let mut triples = vec![
         Triple::new(service.clone(), rdf::TYPE, sd("Service")),
@@ -86,11 +84,11 @@ fn description(
         Triple::new(
             service.clone(),
             sd("defaultEntailmentRegime"),
-            NamedNode::new_unchecked("http://www.w3.org/ns/entailment/Simple"),
+            vocab::ENTAILMENT_SIMPLE,
         ),
         Triple::new(
             service.clone(),
-            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+            vocab::dct::TITLE,
             Literal::new_language_tagged_literal_unchecked(
                 "labgraph — référentiel du Lab des transitions (IREV)",
                 "fr",
@@ -98,7 +96,7 @@ fn description(
         ),
         Triple::new(
             service.clone(),
-            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+            vocab::dct::TITLE,
             Literal::new_language_tagged_literal_unchecked(
                 "labgraph — the Lab des transitions (IREV) knowledge graph",
                 "en",
@@ -112,22 +110,11 @@ fn description(
             sd("SPARQL11Update"),
         ));
     }
-    for format in [
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "N-Triples",
-        "N-Quads",
-        "TriG",
-        "RDF_XML",
-        "JSON-LD",
-    ] {
+    for syntax in crate::format::SYNTAXES {
         triples.push(Triple::new(
             service.clone(),
             sd("resultFormat"),
-            NamedNode::new_unchecked(format!("{FORMATS}{format}")),
+            NamedNode::new_unchecked(format!("{}{}", vocab::FORMATS, syntax.w3c)),
         ));
     }
     let dataset = NamedOrBlankNode::from(BlankNode::default());
@@ -140,7 +127,7 @@ fn description(
         default_graph.clone(),
     ));
     triples.push(Triple::new(default_graph, rdf::TYPE, sd("Graph")));
-    let void_triples = NamedNode::new_unchecked("http://rdfs.org/ns/void#triples");
+    let void_triples = vocab::void::TRIPLES;
     for info in store.graphs()? {
         let named = NamedOrBlankNode::from(BlankNode::default());
         let graph = NamedOrBlankNode::from(BlankNode::default());
@@ -155,7 +142,7 @@ fn description(
         triples.push(Triple::new(graph.clone(), rdf::TYPE, sd("Graph")));
         triples.push(Triple::new(
             graph,
-            void_triples.clone(),
+            void_triples,
             Literal::from(info.triples as i64),
         ));
     }

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, header};
 use oxigraph::io::RdfFormat;
 use oxigraph::sparql::results::QueryResultsFormat;
 
-use crate::format::Rdf;
+use crate::format::{self, Kind, Rdf, Syntax};
 
 /// What a response can be written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,64 +16,43 @@ pub enum Repr {
 }
 
 impl Repr {
+    /// Its row of the table of formats (none for HTML, or a format labgraph does not
+    /// offer).
+    fn syntax(self) -> Option<&'static Syntax> {
+        match self {
+            Repr::Results(format) => format::SYNTAXES
+                .iter()
+                .find(|s| s.kind == Kind::Results(format)),
+            Repr::Graph(format) => Rdf::of(format).map(Rdf::syntax),
+            Repr::Html => None,
+        }
+    }
+
     /// The media type sent in `Content-Type`.
     pub fn media_type(self) -> &'static str {
-        match self {
-            Repr::Results(QueryResultsFormat::Json) => "application/sparql-results+json",
-            Repr::Results(QueryResultsFormat::Xml) => "application/sparql-results+xml",
-            Repr::Results(QueryResultsFormat::Csv) => "text/csv; charset=utf-8",
-            Repr::Results(QueryResultsFormat::Tsv) => "text/tab-separated-values; charset=utf-8",
-            Repr::Results(other) => other.media_type(),
-            Repr::Graph(RdfFormat::Turtle) => "text/turtle; charset=utf-8",
-            Repr::Graph(RdfFormat::NTriples) => "application/n-triples",
-            Repr::Graph(RdfFormat::NQuads) => "application/n-quads",
-            Repr::Graph(RdfFormat::TriG) => "application/trig",
-            Repr::Graph(RdfFormat::RdfXml) => "application/rdf+xml",
-            Repr::Graph(RdfFormat::JsonLd { .. }) => "application/ld+json",
-            Repr::Graph(other) => other.media_type(),
-            Repr::Html => "text/html; charset=utf-8",
+        match (self, self.syntax()) {
+            (_, Some(syntax)) => syntax.content_type,
+            (Repr::Results(other), None) => other.media_type(),
+            (Repr::Graph(other), None) => other.media_type(),
+            (Repr::Html, None) => "text/html; charset=utf-8",
         }
     }
 
     /// Media types (and aliases clients send) that name this representation.
     fn names(self) -> &'static [&'static str] {
-        match self {
-            Repr::Results(QueryResultsFormat::Json) => {
-                &["application/sparql-results+json", "application/json"]
-            }
-            Repr::Results(QueryResultsFormat::Xml) => {
-                &["application/sparql-results+xml", "application/xml"]
-            }
-            Repr::Results(QueryResultsFormat::Csv) => &["text/csv"],
-            Repr::Results(QueryResultsFormat::Tsv) => &["text/tab-separated-values"],
-            Repr::Results(_) => &[],
-            Repr::Graph(RdfFormat::Turtle) => &["text/turtle", "application/x-turtle"],
-            Repr::Graph(RdfFormat::NTriples) => &["application/n-triples", "text/plain"],
-            Repr::Graph(RdfFormat::NQuads) => &["application/n-quads", "text/x-nquads"],
-            Repr::Graph(RdfFormat::TriG) => &["application/trig", "application/x-trig"],
-            Repr::Graph(RdfFormat::RdfXml) => &["application/rdf+xml", "application/xml"],
-            Repr::Graph(RdfFormat::JsonLd { .. }) => &["application/ld+json", "application/json"],
-            Repr::Graph(_) => &[],
-            Repr::Html => &["text/html", "application/xhtml+xml"],
+        match (self, self.syntax()) {
+            (_, Some(syntax)) => syntax.media_types,
+            (Repr::Html, None) => &["text/html", "application/xhtml+xml"],
+            _ => &[],
         }
     }
 
     /// Short names accepted by the `format` parameter.
     fn short_names(self) -> &'static [&'static str] {
-        match self {
-            Repr::Results(QueryResultsFormat::Json) => &["json", "srj"],
-            Repr::Results(QueryResultsFormat::Xml) => &["xml", "srx"],
-            Repr::Results(QueryResultsFormat::Csv) => &["csv"],
-            Repr::Results(QueryResultsFormat::Tsv) => &["tsv"],
-            Repr::Results(_) => &[],
-            Repr::Graph(RdfFormat::Turtle) => &["turtle", "ttl"],
-            Repr::Graph(RdfFormat::NTriples) => &["ntriples", "nt", "n-triples"],
-            Repr::Graph(RdfFormat::NQuads) => &["nquads", "nq", "n-quads"],
-            Repr::Graph(RdfFormat::TriG) => &["trig"],
-            Repr::Graph(RdfFormat::RdfXml) => &["rdfxml", "rdf", "xml", "rdf+xml"],
-            Repr::Graph(RdfFormat::JsonLd { .. }) => &["jsonld", "json", "json-ld"],
-            Repr::Graph(_) => &[],
-            Repr::Html => &["html"],
+        match (self, self.syntax()) {
+            (_, Some(syntax)) => syntax.names,
+            (Repr::Html, None) => &["html"],
+            _ => &[],
         }
     }
 
@@ -231,12 +210,15 @@ pub(super) fn accept(headers: &HeaderMap) -> Option<&str> {
 /// The RDF format of a request body's `Content-Type`, for the Graph Store Protocol: a
 /// graph format (the protocol sends graphs, not datasets).
 pub fn rdf_content_type(content_type: &str) -> Option<RdfFormat> {
-    Some(match essence(content_type).as_str() {
-        "text/turtle" | "application/x-turtle" => RdfFormat::Turtle,
-        "application/n-triples" | "text/plain" => RdfFormat::NTriples,
-        "application/rdf+xml" => RdfFormat::RdfXml,
-        "application/ld+json" => Rdf::JsonLd.oxigraph(),
-        _ => return None,
+    let essence = essence(content_type);
+    // Generic JSON and XML are not taken for RDF in a body: it says which RDF it is.
+    format::SYNTAXES.iter().find_map(|s| match s.kind {
+        Kind::Rdf(rdf) if !rdf.is_dataset() || rdf == Rdf::JsonLd => s
+            .media_types
+            .iter()
+            .any(|m| *m == essence && *m != "application/json" && *m != "application/xml")
+            .then(|| rdf.oxigraph()),
+        _ => None,
     })
 }
 

@@ -217,7 +217,7 @@ mod tests {
     /// answers it on every path, before any route.
     #[tokio::test]
     async fn the_table_and_the_router_agree() {
-        let store = crate::import::in_memory(
+        let store = crate::store::GraphStore::in_memory(
             crate::iri::BaseIri::parse(crate::vocab::DEFAULT_BASE_IRI).unwrap(),
         )
         .unwrap();

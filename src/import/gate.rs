@@ -20,15 +20,12 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use oxigraph::model::vocab::{rdf, rdfs};
-use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple};
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
 
 use crate::error::Result;
 use crate::shacl::{Level, Shapes, mention};
 use crate::store::{Change, Check, Findings, View};
-use crate::vocab::local;
-
-const TARGET_OBJECTS_OF: NamedNodeRef<'_> =
-    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#targetObjectsOf");
+use crate::vocab::{local, sh};
 
 /// The gate; install it with [`crate::store::GraphStore::add_check`].
 pub struct Gate;
@@ -49,7 +46,7 @@ impl Check for Gate {
         }
         // The properties whose objects the shapes target.
         let targeting: HashSet<NamedNode> = view
-            .quads(None, Some(TARGET_OBJECTS_OF), None)?
+            .quads(None, Some(sh::TARGET_OBJECTS_OF), None)?
             .into_iter()
             .filter_map(|q| match q.object {
                 Term::NamedNode(p) => Some(p),

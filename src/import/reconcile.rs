@@ -18,24 +18,40 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{BlankNode, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{BlankNode, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use oxigraph::sparql::QueryResults;
 
 use super::Parsed;
 use crate::error::{Error, Result};
 use crate::store::GraphStore;
 use crate::text::{normalise, slug};
+use crate::vocab::{dct, schema, skos};
 
-const PERSON: &str = "http://schema.org/Person";
-const ORGANIZATION: &str = "http://schema.org/Organization";
-const IDENTIFIER: &str = "http://purl.org/dc/terms/identifier";
-const ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
-const NAMES: [&str; 2] = [
-    "http://schema.org/name",
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-];
-const GIVEN: &str = "http://schema.org/givenName";
-const FAMILY: &str = "http://schema.org/familyName";
+/// What a property gives reconciliation to match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Identifier,
+    Acronym,
+    Given,
+    Family,
+    Name,
+}
+
+fn key(property: NamedNodeRef<'_>) -> Option<Key> {
+    Some(if property == dct::IDENTIFIER {
+        Key::Identifier
+    } else if property == skos::ALT_LABEL {
+        Key::Acronym
+    } else if property == schema::GIVEN_NAME {
+        Key::Given
+    } else if property == schema::FAMILY_NAME {
+        Key::Family
+    } else if property == schema::NAME || property == skos::PREF_LABEL {
+        Key::Name
+    } else {
+        return None;
+    })
+}
 
 /// How a node was matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,14 +107,8 @@ struct Index {
 }
 
 fn index(store: &GraphStore) -> Result<Index> {
-    let query = format!(
-        "SELECT DISTINCT ?r ?p ?v WHERE {{
-           ?r a ?type . VALUES ?type {{ <{PERSON}> <{ORGANIZATION}> }}
-           ?r ?p ?v . VALUES ?p {{ <{IDENTIFIER}> <{ALT_LABEL}> <{}> <{}> <{GIVEN}> <{FAMILY}> }}
-         }}",
-        NAMES[0], NAMES[1]
-    );
-    let QueryResults::Solutions(solutions) = store.evaluate(store.prepare(&query)?, Vec::new())?
+    let query = include_str!("../../queries/internal/reconcile-index.rq");
+    let QueryResults::Solutions(solutions) = store.evaluate(store.prepare(query)?, Vec::new())?
     else {
         unreachable!("a SELECT query gives solutions")
     };
@@ -130,23 +140,23 @@ fn index(store: &GraphStore) -> Result<Index> {
                 map.entry(key).or_default().insert(resource.clone());
             }
         };
-        match property.as_str() {
-            IDENTIFIER => add(&mut index.identifiers, value.trim().to_owned()),
-            ALT_LABEL => {
+        match key(property.as_ref()) {
+            Some(Key::Identifier) => add(&mut index.identifiers, value.trim().to_owned()),
+            Some(Key::Acronym) => {
                 add(&mut index.acronyms, normalise(value));
                 add(&mut index.names, normalise(value));
             }
-            GIVEN => parts
+            Some(Key::Given) => parts
                 .entry(resource.clone())
                 .or_default()
                 .0
                 .push(value.to_owned()),
-            FAMILY => parts
+            Some(Key::Family) => parts
                 .entry(resource.clone())
                 .or_default()
                 .1
                 .push(value.to_owned()),
-            _ => add(&mut index.names, normalise(value)),
+            Some(Key::Name) | None => add(&mut index.names, normalise(value)),
         }
     }
     for (resource, (given, family)) in parts {
@@ -256,9 +266,9 @@ fn described(quads: &[Quad]) -> Vec<(BlankNode, Keys)> {
     for quad in quads {
         if let (NamedOrBlankNode::BlankNode(b), Term::NamedNode(t)) = (&quad.subject, &quad.object)
             && quad.predicate == rdf::TYPE
-            && (t.as_str() == PERSON || t.as_str() == ORGANIZATION)
+            && (*t == schema::PERSON || *t == schema::ORGANIZATION)
         {
-            typed.entry(b.clone()).or_default().person |= t.as_str() == PERSON;
+            typed.entry(b.clone()).or_default().person |= *t == schema::PERSON;
         }
     }
     for quad in quads {
@@ -270,13 +280,13 @@ fn described(quads: &[Quad]) -> Vec<(BlankNode, Keys)> {
             continue;
         };
         let value = value.value().to_owned();
-        match quad.predicate.as_str() {
-            IDENTIFIER => keys.identifiers.push(value),
-            ALT_LABEL => keys.acronyms.push(value),
-            GIVEN => keys.given.push(value),
-            FAMILY => keys.family.push(value),
-            p if NAMES.contains(&p) => keys.names.push(value),
-            _ => {}
+        match key(quad.predicate.as_ref()) {
+            Some(Key::Identifier) => keys.identifiers.push(value),
+            Some(Key::Acronym) => keys.acronyms.push(value),
+            Some(Key::Given) => keys.given.push(value),
+            Some(Key::Family) => keys.family.push(value),
+            Some(Key::Name) => keys.names.push(value),
+            None => {}
         }
     }
     // In a stable order (by name), so that minted IRIs do not depend on blank node labels.

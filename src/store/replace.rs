@@ -1,7 +1,7 @@
 //! Graphs replaced by sources (imports): the content of each graph before and after in
 //! canonical form, and the replacement through the write path with a version per graph.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use oxigraph::model::{GraphName, NamedNode, Triple};
@@ -80,35 +80,47 @@ impl GraphStore {
         options: ImportOptions,
     ) -> Result<ImportReport> {
         self.refuse_protected(&parsed)?;
-        let planned = self.plan_versions(&parsed)?;
-        let (changed, unchanged): (Vec<Planned>, Vec<Planned>) = planned
-            .into_iter()
-            .partition(|p| options.dry_run || p.before.hash != p.after.hash);
-        let unchanged: Vec<NamedNode> = unchanged.into_iter().map(|p| p.graph).collect();
-        if changed.is_empty() {
-            return Ok(ImportReport {
-                activity: None,
-                graphs: Vec::new(),
-                unchanged,
-                findings: Findings::default(),
-            });
-        }
-        // Both contents are kept before the commit: a rollback can always find them.
-        if let Some(kept) = self.kept().filter(|_| !options.dry_run) {
-            for p in &changed {
-                kept.keep(&p.before)?;
-                kept.keep(&p.after)?;
+        // A dry run checks every graph as the sources would leave it, and records nothing:
+        // no version to plan.
+        let (changed, unchanged, sources) = if options.dry_run {
+            let sources: BTreeMap<NamedNode, String> = parsed
+                .iter()
+                .flat_map(|p| p.graphs.iter().map(|g| (g.clone(), p.source.name.clone())))
+                .collect();
+            (Vec::new(), Vec::new(), sources)
+        } else {
+            let (changed, unchanged): (Vec<Planned>, Vec<Planned>) = self
+                .plan_versions(&parsed)?
+                .into_iter()
+                .partition(|p| p.before.hash != p.after.hash);
+            let unchanged: Vec<NamedNode> = unchanged.into_iter().map(|p| p.graph).collect();
+            if changed.is_empty() {
+                return Ok(ImportReport {
+                    activity: None,
+                    graphs: Vec::new(),
+                    unchanged,
+                    findings: Findings::default(),
+                });
             }
-        }
-        let written: BTreeSet<NamedNode> = changed.iter().map(|p| p.graph.clone()).collect();
+            // Both contents are kept before the commit: a rollback can always find them.
+            if let Some(kept) = self.kept() {
+                for p in &changed {
+                    kept.keep(&p.before)?;
+                    kept.keep(&p.after)?;
+                }
+            }
+            let sources = changed
+                .iter()
+                .map(|p| (p.graph.clone(), p.source.clone()))
+                .collect();
+            (changed, unchanged, sources)
+        };
+        let written: BTreeSet<NamedNode> = sources.keys().cloned().collect();
         let how = How {
             check: options.validated,
             dry_run: options.dry_run,
             replaced: written.clone(),
-            sources: changed
-                .iter()
-                .map(|p| (p.graph.clone(), p.source.clone()))
-                .collect(),
+            sources,
         };
         let write = |transaction: &mut Transaction<'_>| {
             for graph in &written {
