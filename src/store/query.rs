@@ -100,46 +100,7 @@ impl GraphStore {
                 variables,
                 bindings: vec![row],
             };
-            query = match query {
-                Query::Select {
-                    dataset,
-                    pattern,
-                    base_iri,
-                } => Query::Select {
-                    dataset,
-                    pattern: join_values(pattern, values),
-                    base_iri,
-                },
-                Query::Construct {
-                    template,
-                    dataset,
-                    pattern,
-                    base_iri,
-                } => Query::Construct {
-                    template,
-                    dataset,
-                    pattern: join_values(pattern, values),
-                    base_iri,
-                },
-                Query::Describe {
-                    dataset,
-                    pattern,
-                    base_iri,
-                } => Query::Describe {
-                    dataset,
-                    pattern: join_values(pattern, values),
-                    base_iri,
-                },
-                Query::Ask {
-                    dataset,
-                    pattern,
-                    base_iri,
-                } => Query::Ask {
-                    dataset,
-                    pattern: join_values(pattern, values),
-                    base_iri,
-                },
-            };
+            query = map_pattern(query, |pattern| join_values(pattern, values));
         }
         let mut evaluator = SparqlEvaluator::new().without_default_http_service_handler();
         if let Some(token) = &controls.cancel {
@@ -225,6 +186,11 @@ pub fn evaluation_error(error: QueryEvaluationError) -> Error {
 /// each key `e` becomes `IF(<alive>(), e, e)`, whose value is `e`'s, errors included, and
 /// whose condition is the custom function [`vocab::alive`].
 fn watch_sorts(query: Query) -> Query {
+    map_pattern(query, watched)
+}
+
+/// A query with its pattern (solution modifiers included) replaced by what `f` makes of it.
+fn map_pattern(query: Query, f: impl FnOnce(GraphPattern) -> GraphPattern) -> Query {
     match query {
         Query::Select {
             dataset,
@@ -232,7 +198,7 @@ fn watch_sorts(query: Query) -> Query {
             base_iri,
         } => Query::Select {
             dataset,
-            pattern: watched(pattern),
+            pattern: f(pattern),
             base_iri,
         },
         Query::Construct {
@@ -243,7 +209,7 @@ fn watch_sorts(query: Query) -> Query {
         } => Query::Construct {
             template,
             dataset,
-            pattern: watched(pattern),
+            pattern: f(pattern),
             base_iri,
         },
         Query::Describe {
@@ -252,7 +218,7 @@ fn watch_sorts(query: Query) -> Query {
             base_iri,
         } => Query::Describe {
             dataset,
-            pattern: watched(pattern),
+            pattern: f(pattern),
             base_iri,
         },
         Query::Ask {
@@ -261,7 +227,7 @@ fn watch_sorts(query: Query) -> Query {
             base_iri,
         } => Query::Ask {
             dataset,
-            pattern: watched(pattern),
+            pattern: f(pattern),
             base_iri,
         },
     }
