@@ -222,12 +222,15 @@ impl GraphStore {
         record: impl FnOnce(&Transaction<'_>, &Change, T) -> Result<Record>,
     ) -> Result<Outcome> {
         let started = now();
+        let clock = std::time::Instant::now();
         let mut transaction = self
             .store
             .start_transaction()
             .map_err(|e| self.storage(e))?;
         let (reach, carried) = write(&mut transaction)?;
+        let written_at = clock.elapsed();
         let mut change = self.change(&transaction, &reach)?;
+        let changed_at = clock.elapsed();
         change.replaced = how.replaced;
         change.sources = how.sources;
         let mut findings = Findings::default();
@@ -250,6 +253,7 @@ impl GraphStore {
                 findings.text.push_str(&found.text);
             }
         }
+        let checked_at = clock.elapsed();
         if how.dry_run {
             return Ok(Outcome {
                 activity: None,
@@ -271,7 +275,12 @@ impl GraphStore {
             written.counts.clone(),
             &written.versions,
         )?;
+        let recorded_at = clock.elapsed();
         transaction.commit().map_err(|e| self.storage(e))?;
+        tracing::debug!(
+            "write path: written {written_at:?}, change found {changed_at:?}, checked {checked_at:?}, recorded {recorded_at:?}, committed {:?}",
+            clock.elapsed()
+        );
         change.activity = Some(activity.clone());
         self.notify(&change);
         Ok(Outcome {
