@@ -94,12 +94,12 @@ fn replacing_a_graph_keeps_one_provenance_record() {
         let parsed = sources
             .into_iter()
             .map(|s| import::parse(s, store.base()).unwrap())
-            .collect();
+            .collect::<Vec<_>>();
         let options = labgraph::store::ImportOptions {
             validated: true,
             ..Default::default()
         };
-        let report = store.replace_graphs(parsed, options).unwrap();
+        let report = store.replace_graphs(&parsed, options).unwrap();
         assert!(report.activity.is_some() && report.unchanged.is_empty());
     }
     let q = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <graph/imports> { <graph/x> void:triples ?t } }";
@@ -334,7 +334,7 @@ fn every_write_path_tells_the_observers_which_graphs_changed() {
     for _ in 0..2 {
         let sources = import::plan(std::slice::from_ref(&file), None, None, store.base()).unwrap();
         let parsed = import::parse_all(sources, store.base()).unwrap();
-        store.replace_graphs(parsed, Default::default()).unwrap();
+        store.replace_graphs(&parsed, Default::default()).unwrap();
     }
     assert_eq!(recorder.take(&store), [["graph/o4"]]);
     // A dry run tells nothing.
@@ -350,7 +350,7 @@ fn every_write_path_tells_the_observers_which_graphs_changed() {
         validated: true,
         dry_run: true,
     };
-    store.replace_graphs(parsed, options).unwrap();
+    store.replace_graphs(&parsed, options).unwrap();
     assert_eq!(recorder.take(&store), Vec::<Vec<String>>::new());
     // The bulk path.
     let nt = write(

@@ -59,7 +59,7 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
         let findings = if args.no_validate {
             None
         } else {
-            Some(super::validate::check(store, parsed.clone())?)
+            Some(super::validate::check(store, &parsed)?)
         };
         super::print(&reconciled.text())?;
         super::print(&dry_run(store, &parsed, findings.as_ref(), verbose)?)?;
@@ -71,7 +71,7 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
         dry_run: false,
     };
     // Through the gate: violations refuse the write, with the report.
-    let written = store.replace_graphs(parsed, options)?;
+    let written = store.replace_graphs(&parsed, options)?;
     // Warnings do not stop an import, but the administrator sees them.
     eprint!("{}", written.findings.text);
     super::print(&summary(store, &written, started.elapsed().as_secs_f64()))

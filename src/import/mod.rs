@@ -49,7 +49,7 @@ pub fn seed_if_empty(store: &GraphStore) -> Result<()> {
     tracing::info!("empty store: loading the {} bundled graphs", parsed.len());
     // The bundled data is checked against the shapes by the test suite
     // (tests/content.rs), not at each start: its versions say "not validated".
-    store.replace_graphs(parsed, ImportOptions::default())?;
+    store.replace_graphs(&parsed, ImportOptions::default())?;
     Ok(())
 }
 

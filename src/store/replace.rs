@@ -76,10 +76,10 @@ impl GraphStore {
     /// sources, changed or not, and writes nothing.
     pub fn replace_graphs(
         &self,
-        parsed: Vec<Parsed>,
+        parsed: &[Parsed],
         options: ImportOptions,
     ) -> Result<ImportReport> {
-        self.refuse_protected(&parsed)?;
+        self.refuse_protected(parsed)?;
         // A dry run checks every graph as the sources would leave it, and records nothing:
         // no version to plan.
         let (changed, unchanged, sources) = if options.dry_run {
@@ -90,7 +90,7 @@ impl GraphStore {
             (Vec::new(), Vec::new(), sources)
         } else {
             let (changed, unchanged): (Vec<Planned>, Vec<Planned>) = self
-                .plan_versions(&parsed)?
+                .plan_versions(parsed)?
                 .into_iter()
                 .partition(|p| p.before.hash != p.after.hash);
             let unchanged: Vec<NamedNode> = unchanged.into_iter().map(|p| p.graph).collect();
@@ -128,7 +128,7 @@ impl GraphStore {
                     .clear_graph(graph)
                     .map_err(|e| self.storage(e))?;
             }
-            for source in &parsed {
+            for source in parsed {
                 transaction.extend(source.quads.iter().filter(|q| match &q.graph_name {
                     GraphName::NamedNode(g) => written.contains(g),
                     _ => true,
