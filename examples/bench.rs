@@ -76,6 +76,7 @@ fn main() {
         Some("records") => records(
             flag("--count").map_or(1000, |v| v.parse().unwrap()),
             runs(&flag("--runs"), 3),
+            flag("--before").map(PathBuf::from),
         ),
         Some("queries") => query_latencies(
             flag("--file").map(PathBuf::from),
@@ -88,7 +89,7 @@ fn main() {
             flag("--before").map(PathBuf::from),
         ),
         _ => eprintln!(
-            "usage: bench generate --triples N --out FILE | import --file FILE [--runs N] | records [--count N] [--runs N] | queries [--file FILE] [--runs N] | write --file FILE [--runs N] [--before BINARY]"
+            "usage: bench generate --triples N --out FILE | import --file FILE [--runs N] | records [--count N] [--runs N] [--before BINARY] | queries [--file FILE] [--runs N] | write --file FILE [--runs N] [--before BINARY]"
         ),
     }
 }
@@ -153,10 +154,14 @@ fn seminar_record(i: usize) -> String {
 
 /// `labgraph import` of `count` generated seminar records (one file each) in one command,
 /// on a fresh store each run: parsing, reconciliation, the SHACL gate, canonical hashes,
-/// versions and the write. Wall time and peak memory.
-fn records(count: usize, runs: usize) {
+/// versions and the write. Wall time and peak memory. With `--before BINARY`, another
+/// build does the same on its own fresh store, alternately.
+fn records(count: usize, runs: usize, before: Option<PathBuf>) {
     let exe = std::env::current_exe().unwrap();
     let labgraph = exe.parent().unwrap().parent().unwrap().join("labgraph");
+    let binaries: Vec<(&str, PathBuf)> = std::iter::once(("labgraph", labgraph))
+        .chain(before.map(|b| ("before", b)))
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let files: Vec<PathBuf> = (0..count)
         .map(|i| {
@@ -166,34 +171,41 @@ fn records(count: usize, runs: usize) {
         })
         .collect();
     println!("{count} seminar records in {}", dir.path().display());
-    let mut times = Vec::new();
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); binaries.len()];
     for run in 1..=runs {
-        let store = dir.path().join(format!("store-{run}"));
-        // The store is created (with the bundled data) before the clock starts.
-        measure(
-            Command::new(&labgraph)
-                .arg("--store")
-                .arg(&store)
-                .arg("graphs")
-                .stdout(std::process::Stdio::null()),
-        );
-        let (elapsed, rss) = measure(
-            Command::new(&labgraph)
-                .arg("--store")
-                .arg(&store)
-                .arg("import")
-                .args(&files)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null()),
-        );
-        println!(
-            "run {run}: {count} records validated and imported in {:.2} s, {rss:.0} MiB peak",
-            elapsed.as_secs_f64()
-        );
-        times.push(elapsed);
+        for (i, (name, binary)) in binaries.iter().enumerate() {
+            let store = dir.path().join(format!("store-{name}-{run}"));
+            // The store is created (with the bundled data) before the clock starts.
+            measure(
+                Command::new(binary)
+                    .arg("--store")
+                    .arg(&store)
+                    .arg("graphs")
+                    .stdout(std::process::Stdio::null()),
+            );
+            let (elapsed, rss) = measure(
+                Command::new(binary)
+                    .arg("--store")
+                    .arg(&store)
+                    .arg("import")
+                    .args(&files)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null()),
+            );
+            println!(
+                "run {run}, {name}: {count} records validated and imported in {:.2} s, {rss:.0} MiB peak",
+                elapsed.as_secs_f64()
+            );
+            times[i].push(elapsed);
+        }
     }
-    times.sort();
-    println!("median: {:.2} s", times[times.len() / 2].as_secs_f64());
+    for ((name, _), mut times) in binaries.iter().zip(times) {
+        times.sort();
+        println!(
+            "{name}: median {:.2} s",
+            times[times.len() / 2].as_secs_f64()
+        );
+    }
 }
 
 /// One-seminar writes through the SHACL gate on a large store: a store holding the

@@ -23,7 +23,7 @@ use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
 
 use crate::error::Result;
-use crate::shacl::{Level, Shapes, mention};
+use crate::shacl::{Finding, Level, Report, Shapes, mention};
 use crate::store::{Change, Check, Findings, View};
 use crate::vocab::{local, sh};
 
@@ -33,17 +33,6 @@ pub struct Gate;
 impl Check for Gate {
     fn check(&self, view: &View<'_>, change: &Change) -> Result<Findings> {
         let shapes_graph = view.base().local(local::SHAPES_GRAPH);
-        let mut concerned: Vec<Quad> = Vec::new();
-        for graph in &change.replaced {
-            concerned.extend(view.graph(graph)?);
-        }
-        concerned.extend(change.added.iter().cloned());
-        concerned.extend(change.removed.iter().cloned());
-        // A change to the shapes graph itself concerns no resource.
-        concerned.retain(|q| !in_graph(q, &shapes_graph));
-        if concerned.is_empty() {
-            return Ok(Findings::default());
-        }
         // The properties whose objects the shapes target.
         let targeting: HashSet<NamedNode> = view
             .quads(None, Some(sh::TARGET_OBJECTS_OF), None)?
@@ -53,59 +42,49 @@ impl Check for Gate {
                 _ => None,
             })
             .collect();
-        let mut described = HashSet::new();
-        let mut focus = HashSet::new();
-        let mut referenced = HashSet::new();
-        for quad in &concerned {
-            described.insert(quad.subject.clone());
-            focus.insert(quad.subject.clone());
-            if let Some(object) = node(&quad.object) {
-                if targeting.contains(&quad.predicate) {
-                    focus.insert(object.clone());
-                }
-                referenced.insert(object);
+        let mut concerned = Concerned {
+            shapes_graph: &shapes_graph,
+            targeting: &targeting,
+            change,
+            subjects: HashMap::new(),
+            sources: HashMap::new(),
+        };
+        // Every quad of a replaced graph (which holds the quads added there), and the
+        // quads added elsewhere or removed.
+        for graph in &change.replaced {
+            for quad in view.graph(graph)? {
+                concerned.add(&quad);
             }
         }
-        let started = std::time::Instant::now();
-        let mut around = Neighbourhood::new(view, &shapes_graph);
-        around.gather(&described, &focus, &referenced)?;
-        let data: Vec<Triple> = around.triples.into_iter().collect();
-        let gathered = (data.len(), started.elapsed());
-        let mut report = Shapes::bundled()?.validate(data)?;
-        tracing::debug!(
-            "gate: {} triples around {} resources gathered in {:?}, validated in {:?}",
-            gathered.0,
-            focus.len(),
-            gathered.1,
-            started.elapsed() - gathered.1
-        );
-        let (mut focus_names, mut described_names) = (HashSet::new(), HashSet::new());
-        for node in &focus {
-            mention(node.as_ref().into(), &mut focus_names);
-        }
-        for node in &described {
-            mention(node.as_ref().into(), &mut described_names);
-        }
-        report.findings.retain(|f| {
-            focus_names.contains(&f.focus)
-                || f.value
-                    .as_ref()
-                    .is_some_and(|v| described_names.contains(v))
-        });
-        // Which source describes each resource at fault: the file an administrator opens
-        // to fix it.
-        let mut sources: HashMap<String, BTreeSet<&str>> = HashMap::new();
-        for quad in &concerned {
-            if let GraphName::NamedNode(g) = &quad.graph_name
-                && let Some(source) = change.sources.get(g)
-            {
-                let mut subject = HashSet::new();
-                mention(quad.subject.as_ref().into(), &mut subject);
-                for s in subject {
-                    sources.entry(s).or_default().insert(source);
-                }
+        for quad in &change.added {
+            if !matches!(&quad.graph_name, GraphName::NamedNode(g) if change.replaced.contains(g)) {
+                concerned.add(quad);
             }
         }
+        for quad in &change.removed {
+            concerned.add(quad);
+        }
+        let Concerned {
+            subjects, sources, ..
+        } = concerned;
+        let shapes = Shapes::bundled()?;
+        let mut findings = Vec::new();
+        // The resources described are validated by batches, each with its own
+        // neighbourhood: the validator's memory stays that of a batch, whatever the
+        // size of the write. A finding depends only on its focus's neighbourhood, so the
+        // batches find what one validation of them all would; a finding two batches
+        // both see is kept once.
+        let subjects: Vec<(NamedOrBlankNode, Links)> = subjects.into_iter().collect();
+        for batch in subjects.chunks(BATCH) {
+            findings.extend(validate(view, &shapes, &shapes_graph, batch)?);
+        }
+        let mut seen = HashSet::new();
+        findings.retain(|f| seen.insert(f.to_string()));
+        findings.sort_by(|a, b| (a.level, &a.focus, &a.path).cmp(&(b.level, &b.focus, &b.path)));
+        let mut report = Report {
+            conforms: !findings.iter().any(|f| f.level == Level::Violation),
+            findings,
+        };
         for finding in &mut report.findings {
             if let Some(files) = sources.get(&finding.focus) {
                 finding.sources = files.iter().map(|s| (*s).to_owned()).collect();
@@ -116,6 +95,102 @@ impl Check for Gate {
             warnings: report.count(Level::Warning),
             text: report.text(),
         })
+    }
+}
+
+/// Resources described per batch of the validator. A seminar record describes four; a
+/// batch of 500 holds a few thousand triples.
+const BATCH: usize = 500;
+
+/// Validates some resources a write describes, with their neighbourhood; keeps the
+/// findings about them, or about a reference to them.
+fn validate(
+    view: &View<'_>,
+    shapes: &Shapes,
+    shapes_graph: &NamedNode,
+    batch: &[(NamedOrBlankNode, Links)],
+) -> Result<Vec<Finding>> {
+    let described: HashSet<NamedOrBlankNode> = batch.iter().map(|(s, _)| s.clone()).collect();
+    let mut focus = described.clone();
+    let mut referenced = HashSet::new();
+    for (_, links) in batch {
+        focus.extend(links.targeted.iter().cloned());
+        referenced.extend(links.objects.iter().cloned());
+    }
+    let started = std::time::Instant::now();
+    let mut around = Neighbourhood::new(view, shapes_graph);
+    around.gather(&described, &focus, &referenced)?;
+    let data: Vec<Triple> = around.triples.drain().collect();
+    drop(around);
+    let gathered = (data.len(), started.elapsed());
+    let mut report = shapes.validate(data)?;
+    tracing::debug!(
+        "gate: {} triples around {} resources gathered in {:?}, validated in {:?}",
+        gathered.0,
+        focus.len(),
+        gathered.1,
+        started.elapsed() - gathered.1
+    );
+    let (mut focus_names, mut described_names) = (HashSet::new(), HashSet::new());
+    for node in &focus {
+        mention(node.as_ref().into(), &mut focus_names);
+    }
+    for node in &described {
+        mention(node.as_ref().into(), &mut described_names);
+    }
+    report.findings.retain(|f| {
+        focus_names.contains(&f.focus)
+            || f.value
+                .as_ref()
+                .is_some_and(|v| described_names.contains(v))
+    });
+    Ok(report.findings)
+}
+
+/// The nodes a resource the write describes points at, in the quads concerned.
+#[derive(Default)]
+struct Links {
+    /// Objects of properties the shapes target (`sh:targetObjectsOf`): validated too.
+    targeted: Vec<NamedOrBlankNode>,
+    /// Every object: what the write points at.
+    objects: Vec<NamedOrBlankNode>,
+}
+
+/// What a write concerns, gathered quad by quad (without a copy of them).
+struct Concerned<'a> {
+    shapes_graph: &'a NamedNode,
+    targeting: &'a HashSet<NamedNode>,
+    change: &'a Change,
+    /// The subjects of the quads concerned (the resources the write describes), with
+    /// what they point at.
+    subjects: HashMap<NamedOrBlankNode, Links>,
+    /// Which source describes each resource (as the report names it): the file an
+    /// administrator opens to fix it.
+    sources: HashMap<String, BTreeSet<&'a str>>,
+}
+
+impl Concerned<'_> {
+    fn add(&mut self, quad: &Quad) {
+        // A change to the shapes graph itself concerns no resource.
+        if in_graph(quad, self.shapes_graph) {
+            return;
+        }
+        let links = self.subjects.entry(quad.subject.clone()).or_default();
+        if let Some(object) = node(&quad.object) {
+            if self.targeting.contains(&quad.predicate) {
+                links.targeted.push(object.clone());
+            }
+            links.objects.push(object);
+        }
+        if let GraphName::NamedNode(g) = &quad.graph_name
+            && let Some(source) = self.change.sources.get(g)
+        {
+            let mut subject = HashSet::new();
+            mention(quad.subject.as_ref().into(), &mut subject);
+            for s in subject {
+                self.sources.entry(s).or_default().insert(source);
+            }
+        }
     }
 }
 

@@ -13,7 +13,7 @@
 //!
 //! A dry run stops after step 4 and drops the transaction: nothing is written.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, PoisonError};
 
 use oxigraph::model::{
@@ -107,8 +107,14 @@ pub trait Observer: Send + Sync {
 }
 
 /// The store as a write leaves it, before the commit: what check hooks read.
+///
+/// It reads the store itself for the graphs the write left alone, and an index in memory
+/// of the new content of the graphs it changed (which finding the change read anyway):
+/// reading through the write's transaction would merge every pending quad into each
+/// lookup, and a check makes thousands of them.
 pub struct View<'a> {
-    transaction: &'a Transaction<'a>,
+    store: &'a oxigraph::store::Store,
+    changed: &'a Changed,
     base: &'a BaseIri,
     imports: NamedNode,
 }
@@ -123,29 +129,30 @@ impl View<'_> {
     ) -> Result<Vec<Quad>> {
         let mut quads = Vec::new();
         for quad in self
-            .transaction
+            .store
             .quads_for_pattern(subject, predicate, object, None)
         {
-            let quad = quad.map_err(|e| Error::Store {
-                path: "(transaction)".into(),
-                message: e.to_string(),
-            })?;
-            if !matches!(&quad.graph_name, GraphName::NamedNode(g) if *g == self.imports) {
+            let quad = quad.map_err(read_error)?;
+            let provenance =
+                matches!(&quad.graph_name, GraphName::NamedNode(g) if *g == self.imports);
+            if !provenance && !self.changed.graphs.contains_key(&quad.graph_name) {
                 quads.push(quad);
             }
         }
+        quads.extend(self.changed.matching(subject, predicate, object).cloned());
         Ok(quads)
     }
 
     /// The content of a named graph.
     pub fn graph(&self, graph: &NamedNode) -> Result<Vec<Quad>> {
-        self.transaction
+        let name = GraphName::NamedNode(graph.clone());
+        if let Some(at) = self.changed.graphs.get(&name) {
+            return Ok(at.iter().map(|&i| self.changed.quads[i].clone()).collect());
+        }
+        self.store
             .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
             .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Store {
-                path: "(transaction)".into(),
-                message: e.to_string(),
-            })
+            .map_err(read_error)
     }
 
     /// The deployment's base IRI.
@@ -153,6 +160,85 @@ impl View<'_> {
         self.base
     }
 }
+
+fn read_error(e: oxigraph::store::StorageError) -> Error {
+    Error::Store {
+        path: "(store)".into(),
+        message: e.to_string(),
+    }
+}
+
+/// The content after the write of the graphs it changed, indexed by graph, and by the
+/// hash of each subject, predicate and object (positions in [`Changed::quads`]; a lookup
+/// checks the terms themselves, so the index holds no copy of them).
+#[derive(Default)]
+struct Changed {
+    quads: Vec<Quad>,
+    graphs: HashMap<GraphName, Vec<usize>>,
+    subjects: HashMap<u64, Vec<usize>>,
+    predicates: HashMap<u64, Vec<usize>>,
+    objects: HashMap<u64, Vec<usize>>,
+}
+
+fn hash_of(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+}
+
+impl Changed {
+    /// Adds a graph's content after the write.
+    fn insert(&mut self, graph: GraphName, content: HashSet<Quad>) {
+        let at = self.graphs.entry(graph).or_default();
+        for quad in content {
+            let i = self.quads.len();
+            at.push(i);
+            self.subjects
+                .entry(hash_of(&quad.subject))
+                .or_default()
+                .push(i);
+            self.predicates
+                .entry(hash_of(&quad.predicate))
+                .or_default()
+                .push(i);
+            self.objects
+                .entry(hash_of(&quad.object))
+                .or_default()
+                .push(i);
+            self.quads.push(quad);
+        }
+    }
+
+    fn matching<'a>(
+        &'a self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<oxigraph::model::NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+    ) -> impl Iterator<Item = &'a Quad> {
+        let (subject, predicate, object) = (
+            subject.map(NamedOrBlankNodeRef::into_owned),
+            predicate.map(oxigraph::model::NamedNodeRef::into_owned),
+            object.map(TermRef::into_owned),
+        );
+        // The narrowest index the pattern names; every position is then checked.
+        let candidates: Option<&Vec<usize>> = match (&subject, &object, &predicate) {
+            (Some(s), _, _) => Some(self.subjects.get(&hash_of(s)).unwrap_or(&NONE)),
+            (None, Some(o), _) => Some(self.objects.get(&hash_of(o)).unwrap_or(&NONE)),
+            (None, None, Some(p)) => Some(self.predicates.get(&hash_of(p)).unwrap_or(&NONE)),
+            (None, None, None) => None,
+        };
+        let candidates: Box<dyn Iterator<Item = &'a Quad> + 'a> = match candidates {
+            Some(at) => Box::new(at.iter().map(|&i| &self.quads[i])),
+            None => Box::new(self.quads.iter()),
+        };
+        candidates.filter(move |q| {
+            subject.as_ref().is_none_or(|s| q.subject == *s)
+                && predicate.as_ref().is_none_or(|p| q.predicate == *p)
+                && object.as_ref().is_none_or(|o| q.object == *o)
+        })
+    }
+}
+
+static NONE: Vec<usize> = Vec::new();
 
 /// How a write goes through the path.
 #[derive(Debug, Clone, Default)]
@@ -229,14 +315,15 @@ impl GraphStore {
             .map_err(|e| self.storage(e))?;
         let (reach, carried) = write(&mut transaction)?;
         let written_at = clock.elapsed();
-        let mut change = self.change(&transaction, &reach)?;
+        let (mut change, after) = self.change(&transaction, &reach, how.check)?;
         let changed_at = clock.elapsed();
         change.replaced = how.replaced;
         change.sources = how.sources;
         let mut findings = Findings::default();
         if how.check {
             let view = View {
-                transaction: &transaction,
+                store: &self.store,
+                changed: &after,
                 base: &self.base,
                 imports: self.imports_graph(),
             };
@@ -253,6 +340,8 @@ impl GraphStore {
                 findings.text.push_str(&found.text);
             }
         }
+        // The index of the new content served the checks only.
+        drop(after);
         let checked_at = clock.elapsed();
         if how.dry_run {
             return Ok(Outcome {
@@ -311,8 +400,15 @@ impl GraphStore {
     }
 
     /// The quads that differ between the store and the transaction, in the graphs the
-    /// write may have reached. A change to the provenance graph refuses the write.
-    fn change(&self, transaction: &Transaction<'_>, reach: &Reach) -> Result<Change> {
+    /// write may have reached, and (when `keep`, for the checks) the content after the
+    /// write of the graphs that changed. A change to the provenance graph refuses the
+    /// write.
+    fn change(
+        &self,
+        transaction: &Transaction<'_>,
+        reach: &Reach,
+        keep: bool,
+    ) -> Result<(Change, Changed)> {
         let imports = self.imports_graph();
         let mut graphs: Vec<GraphName> = reach
             .named
@@ -336,6 +432,7 @@ impl GraphStore {
         let mut seen = HashSet::new();
         graphs.retain(|g| seen.insert(g.clone()));
         let mut change = Change::default();
+        let mut changed = Changed::default();
         for graph in graphs {
             let before: HashSet<Quad> = self
                 .store
@@ -362,7 +459,10 @@ impl GraphStore {
             }
             change.removed.extend(removed);
             change.added.extend(added);
+            if keep {
+                changed.insert(graph, after);
+            }
         }
-        Ok(change)
+        Ok((change, changed))
     }
 }

@@ -161,8 +161,11 @@ impl GraphStore {
         versions: &[NewVersion],
     ) -> Result<NamedNode> {
         let imports = self.imports_graph();
+        // The write path refuses a write that changes the provenance graph: until this
+        // record, the store's is the transaction's (and cheaper to read than through the
+        // write's pending quads).
         let (activity, provenance) = self.provenance(started, &counts, versions, |g| {
-            transaction
+            self.store
                 .quads_for_pattern(Some(g.into()), None, None, Some(imports.as_ref().into()))
                 .collect::<std::result::Result<Vec<_>, _>>()
         })?;
