@@ -24,6 +24,9 @@ Usage::
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install rdflib
     /tmp/venv/bin/python tools/make_goldens.py [--check] [NAME …]
 
+Extra cases of a query, with other parameters, are lines of ``tests/golden/cases.txt``
+(``NAME CASE PARAM=VALUE …``); each has its answer in ``tests/golden/{NAME}.{CASE}.srj``.
+
 With ``--check`` nothing is written: the script prints the row count of each query and
 says whether the golden file on disk has the same solutions.
 """
@@ -100,9 +103,21 @@ def term_json(term) -> dict:
     return out
 
 
-def run(ds: Dataset, name: str) -> dict:
+def read_cases() -> list[tuple[str, str, dict[str, str]]]:
+    """The extra cases of ``tests/golden/cases.txt``: (query name, case name, parameters)."""
+    cases = []
+    for line in (REPO / "tests" / "golden" / "cases.txt").read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, case, *pairs = line.split()
+        cases.append((name, case, dict(pair.split("=", 1) for pair in pairs)))
+    return cases
+
+
+def run(ds: Dataset, name: str, example: dict[str, str] | None = None) -> dict:
     text = (REPO / "queries" / f"{name}.rq").read_text(encoding="utf-8")
-    types, example = read_header(text)
+    types, header_example = read_header(text)
+    example = header_example if example is None else example
     unknown = set(example) - set(types)
     if unknown:
         raise SystemExit(f"{name}: example names undeclared parameters {sorted(unknown)}")
@@ -136,21 +151,24 @@ def main() -> int:
     names = args.names or sorted(p.stem for p in (REPO / "queries").glob("*.rq"))
     ds = load_dataset()
     status = 0
-    for name in names:
+    runs = [(name, None, None) for name in names]
+    runs += [(name, case, params) for name, case, params in read_cases() if name in names]
+    for name, case, params in runs:
         if name in SKIPPED:
             print(f"{name}: skipped (no fixed answer)")
             continue
-        srj = run(ds, name)
+        srj = run(ds, name, params)
         count = len(srj["results"]["bindings"])
-        target = REPO / "tests" / "golden" / f"{name}.srj"
+        label = name if case is None else f"{name}.{case}"
+        target = REPO / "tests" / "golden" / f"{label}.srj"
         if args.check:
             same = target.exists() and as_set(json.loads(target.read_text("utf-8"))) == as_set(srj)
-            print(f"{name}: {count} rows, golden {'matches' if same else 'DIFFERS'}")
+            print(f"{label}: {count} rows, golden {'matches' if same else 'DIFFERS'}")
             status |= 0 if same else 1
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(srj, ensure_ascii=False, indent=1) + "\n", "utf-8")
-            print(f"{name}: {count} rows -> {target.relative_to(REPO)}")
+            print(f"{label}: {count} rows -> {target.relative_to(REPO)}")
     return status
 
 

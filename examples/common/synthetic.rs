@@ -46,7 +46,7 @@ const TARGETS: [&str; 12] = [
 ];
 
 /// Triples one generated seminar contributes, on average (measured by a test).
-pub const TRIPLES_PER_SEMINAR: usize = 285;
+pub const TRIPLES_PER_SEMINAR: usize = 305;
 
 /// Writes about `triples` triples of N-Triples; returns how many were written.
 pub fn generate(triples: usize, base: &BaseIri, out: impl Write) -> std::io::Result<usize> {
@@ -378,6 +378,16 @@ impl<W: Write> Generator<'_, W> {
                     iri(
                         labgraph::vocab::LG,
                         if k == 0 { "manual" } else { "suggested" },
+                    ),
+                )?;
+                // A link made by hand states what its source states; a suggested one is
+                // a proposal.
+                self.emit(
+                    link.clone(),
+                    iri(labgraph::vocab::LG, "status"),
+                    iri(
+                        labgraph::vocab::LG,
+                        if k == 0 { "stated" } else { "proposed" },
                     ),
                 )?;
                 self.emit(link, iri(DCT, "source"), source.clone())?;
