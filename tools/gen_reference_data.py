@@ -67,12 +67,51 @@ PREFIXES = [
 ]
 
 SDG_NS = "http://metadata.un.org/sdg/"
-UN_SDG_KOS = "http://metadata.un.org/sdg"
+# The UN SDG knowledge organization system, which states the goals, targets and
+# indicators (their codes, texts, hierarchy and SDGIO/Wikidata matches): the dct:source of
+# every SDG concept.
+UN_SDG_KOS = "http://metadata.un.org/sdg/"
+# The dump of the KOS the reference facts were read from (sdg-*.tsv, source column).
+UN_SDG_KOS_DUMP = (
+    "https://github.com/UNStats/LOD4Stats/blob/8a67ce650e62beb127cf08734160b2eb525ef2e5/"
+    "sdg-data/sdg-kos-goals-targets-indicators.ttl"
+)
+# The goals' short titles are the UN communication titles, not in the KOS
+# (sdg-goals.tsv, source column: "un.org/sustainabledevelopment, FR site").
+UN_SDG_COMMUNICATION = ["https://www.un.org/sustainabledevelopment/", "https://www.un.org/sustainabledevelopment/fr/"]
+# The official wording of the targets (General Assembly resolution A/RES/70/1), from which
+# the English text of a target truncated in the dump was completed.
+UN_A_RES_70_1 = "https://undocs.org/A/RES/70/1"
 SDG_CITATION = (
     "Amit Joshi, Luis Gonzalez Morales, Szymon Klarman, and Aaron Helton. 2019. "
     "A Knowledge Organization System for the United Nations Sustainable Development "
     "Goals. New York, NY. http://metadata.un.org/sdg"
 )
+
+# The reference files' sources, as the IRIs of what states the facts (a GitHub file at the
+# commit the source column names).
+DGCL_EPCICOM = "https://github.com/datagouv/decoupage-administratif/blob/db0e5280/sources/epcicom.xlsx"
+ANCT_QPV = "https://github.com/anct-carto/superposeur-V2/blob/3f2b0c0b/data/admin/centroide-4326_qpv.geojson"
+# INSEE's official geographic code (COG) pages of the region and the département.
+INSEE_COG_REGION = "https://www.insee.fr/fr/metadonnees/cog/region/REG{code}-hauts-de-france"
+INSEE_COG_DEPARTEMENT = "https://www.insee.fr/fr/metadonnees/cog/departement/DEP{code}-pas-de-calais"
+# What each source column of the reference files names, as an IRI: a source the generator
+# cannot map stops it, so that no fact goes out with a plain-string source.
+SOURCE_IRIS = [
+    ("datagouv/decoupage-administratif sources/epcicom.xlsx @db0e5280", DGCL_EPCICOM),
+    ("anct-carto/superposeur-V2 data/admin/centroide-4326_qpv.geojson @3f2b0c0b", ANCT_QPV),
+]
+
+
+def source_iris(text: str) -> list[str]:
+    """The IRIs of the sources a reference file's source column names (at least one)."""
+    found = [source for name, source in SOURCE_IRIS if name in text]
+    if "EPCI attribution via DGCL epcicom" in text and DGCL_EPCICOM not in found:
+        found.append(DGCL_EPCICOM)
+    if not found:
+        raise DataError(f"no IRI known for the source {text!r}")
+    return found
+
 
 SEED_FILE = "seminaire-pma-artois-2022-12-01.txt"
 SEED_PAGE = (
@@ -243,28 +282,46 @@ def sdg_code(iri_value: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def fix_sdgio_collisions(targets: list[dict[str, str]]) -> list[tuple[str, str, str]]:
-    """Undo the UN dump's X.1 / X.10 mix-up of SDGIO matches, in place.
+def sdgio_doubts(targets: list[dict[str, str]]) -> dict[str, list[str]]:
+    """Notes on the UN dump's likely X.1 / X.10 mix-up of SDGIO matches, by target code.
 
-    In the KOS dump, targets 8.1, 16.1 and 17.1 carry two SDGIO IRIs and 8.10,
-    16.10 and 17.10 none (the codes were compared as numbers: 8.1 == 8.10).
-    SDGIO numbers the targets of a goal in order, so the higher IRI is X.10's.
-    Returns (from code, to code, SDGIO id) for each move, for the dataset note.
+    In the KOS dump, targets 8.1, 16.1 and 17.1 carry two SDGIO IRIs and 8.10, 16.10 and
+    17.10 none (the codes were probably compared as numbers: 8.1 == 8.10). The matches are
+    kept as the UN publishes them; the doubt is recorded beside them, on both targets, and
+    nothing is moved.
     """
     by_code = {t["code"]: t for t in targets}
-    moves = []
+    notes: dict[str, list[str]] = {}
     for t in sorted(targets, key=lambda r: code_key(r["code"])):
-        matches = t["sdgio_iri"].split()
+        matches = sorted(t["sdgio_iri"].split())
         if len(matches) < 2:
             continue
         sibling = by_code.get(t["code"] + "0")
+        ids = [m.rsplit("/", 1)[-1] for m in matches]
         if len(matches) != 2 or sibling is None or sibling["sdgio_iri"]:
-            raise DataError(f"target {t['code']}: several SDGIO matches {matches}, cannot resolve")
-        low, high = sorted(matches)
-        t["sdgio_iri"], sibling["sdgio_iri"] = low, high
-        warn(f"target {t['code']}: two SDGIO matches; {high.rsplit('/', 1)[-1]} moved to target {sibling['code']}")
-        moves.append((t["code"], sibling["code"], high.rsplit("/", 1)[-1]))
-    return moves
+            raise DataError(f"target {t['code']}: several SDGIO matches {matches}, not the known X.1/X.10 mix-up")
+        warn(f"target {t['code']}: two SDGIO matches and none on {sibling['code']}; kept as published, with a note")
+        x1, x10 = t["code"], sibling["code"]
+        notes[x1] = [
+            literal(f"Données de l'ONU gardées telles que publiées, avec un doute : la cible {x1} porte deux "
+                    f"correspondances SDGIO ({ids[0]}, {ids[1]}) et la cible {x10} aucune. Les codes {x1} et "
+                    f"{x10} ont sans doute été confondus (comparés comme des nombres) ; {ids[1]} pourrait être "
+                    f"la correspondance de {x10}, l'ontologie SDGIO numérotant les cibles d'un objectif dans "
+                    "l'ordre. Non vérifié.", "fr"),
+            literal(f"UN data kept as published, with a doubt: target {x1} carries two SDGIO matches "
+                    f"({ids[0]}, {ids[1]}) and target {x10} none. The codes {x1} and {x10} were probably "
+                    f"mixed up (compared as numbers); {ids[1]} may be the match of {x10}, as SDGIO numbers "
+                    "the targets of a goal in order. Not checked.", "en"),
+        ]
+        notes[x10] = [
+            literal(f"Aucune correspondance SDGIO dans les données de l'ONU, alors que la cible {x1} en porte "
+                    f"deux ({ids[0]}, {ids[1]}) : {ids[1]} pourrait être celle de {x10} (confusion probable "
+                    f"des codes {x1} et {x10}). Non vérifié ; aucune correspondance n'est ajoutée.", "fr"),
+            literal(f"No SDGIO match in the UN data, while target {x1} carries two ({ids[0]}, {ids[1]}): "
+                    f"{ids[1]} may be the match of {x10} (the codes {x1} and {x10} were probably mixed up). "
+                    "Not checked; no match is added.", "en"),
+        ]
+    return notes
 
 
 def build_sdg(ref: Path) -> list[Node]:
@@ -290,7 +347,7 @@ def build_sdg(ref: Path) -> list[Node]:
     for r in goals + targets:
         if r["iri"] != SDG_NS + r["code"]:
             raise DataError(f"code {r['code']} does not match IRI {r['iri']}")
-    sdgio_fixes = fix_sdgio_collisions(targets)
+    sdgio_notes = sdgio_doubts(targets)
 
     # goal -> targets
     targets_of_goal = defaultdict(list)
@@ -352,19 +409,20 @@ def build_sdg(ref: Path) -> list[Node]:
     if any("later refinements not reflected" in r["source"] for r in indicators):
         gaps.append("the indicator framework is that of 2019/2020: later refinements of the indicator list "
                     "are not reflected")
-    if sdgio_fixes:
-        gaps.append(f"the dump gives targets {', '.join(f for f, _, _ in sdgio_fixes)} two UNEP SDGIO matches "
-                    f"each and targets {', '.join(t for _, t, _ in sdgio_fixes)} none; SDGIO numbers the "
-                    "targets of a goal in order, so the second match was moved to the X.10 target ("
-                    + ", ".join(f"{m} to {t}" for _, t, m in sdgio_fixes) + ")")
+    if sdgio_notes:
+        doubtful = sorted(sdgio_notes, key=code_key)
+        gaps.append(f"targets {', '.join(c for c in doubtful if not c.endswith('0'))} carry two UNEP SDGIO "
+                    f"matches each and targets {', '.join(c for c in doubtful if c.endswith('0'))} none, "
+                    "probably a mix-up of the X.1 and X.10 codes in the dump; kept as published, with a "
+                    "skos:note on each of these targets")
     no_sdgio = [t["code"] for t in sorted(targets, key=lambda r: code_key(r["code"])) if not t["sdgio_iri"]]
     if no_sdgio:
         gaps.append(f"targets {', '.join(no_sdgio)} have no UNEP SDGIO match")
     gaps.append("indicators carry no SDGIO match (not in the reference facts)")
     multi = [i for i in sorted(indicators, key=indicator_key) if len(i["code"].split()) > 1]
     if multi:
-        gaps.append("indicators shared by several targets keep the UN's single label and carry each of their "
-                    "codes as skos:notation ("
+        gaps.append("indicators shared by several targets keep the UN's single code label (skos:altLabel) "
+                    "and carry each of their codes as skos:notation and in their skos:prefLabel ("
                     + "; ".join(f"{sdg_code(i['iri'])}: {', '.join(i['code'].split())}" for i in multi) + ")")
     note = (
         f"Source: the UN SDG knowledge organization system ({UN_SDG_KOS}), read from the dump "
@@ -379,7 +437,7 @@ def build_sdg(ref: Path) -> list[Node]:
                  .add("dct:title", literal("Objectifs de développement durable de l'ONU : objectifs, cibles et "
                                            "indicateurs", "fr"),
                       literal("UN Sustainable Development Goals: goals, targets and indicators", "en"))
-                 .add("dct:source", iri(UN_SDG_KOS))
+                 .add("dct:source", iri(UN_SDG_KOS), iri(UN_SDG_KOS_DUMP), *[iri(x) for x in UN_SDG_COMMUNICATION])
                  .add("dct:bibliographicCitation", literal(SDG_CITATION))
                  .add("skos:note", literal(note, "en")))
 
@@ -392,29 +450,47 @@ def build_sdg(ref: Path) -> list[Node]:
                      .add("skos:inScheme", scheme)
                      .add("skos:topConceptOf", scheme)
                      .add("skos:narrower", *[iri(t) for t in by_code(targets_of_goal[g["iri"]])])
-                     .add("skos:exactMatch", *[iri(x) for x in (g["sdgio_iri"], g["wikidata_iri"]) if x]))
+                     .add("skos:exactMatch", *[iri(x) for x in (g["sdgio_iri"], g["wikidata_iri"]) if x])
+                     # the KOS states the goal; its short title is a UN communication title
+                     .add("dct:source", iri(UN_SDG_KOS), *[iri(x) for x in UN_SDG_COMMUNICATION]))
+
+    # Targets and indicators: the KOS labels them by code only ("Cible 11.6"), so every
+    # answer would show a code. Their skos:prefLabel is the code followed by the UN's own
+    # text (its skos:definition); the UN's code labels stay as skos:altLabel, the code as
+    # skos:notation.
+    def readable(codes: str, text: str) -> str:
+        return f"{codes} — {text}"
 
     for t in sorted(targets, key=lambda r: code_key(r["code"])):
         nodes.append(Node(iri(t["iri"]))
                      .add("a", "skos:Concept", "lg:SDGTarget")
-                     .add("skos:prefLabel", literal(t["label_fr"], "fr"), literal(t["label_en"], "en"))
+                     .add("skos:prefLabel", literal(readable(t["code"], t["description_fr"]), "fr"),
+                          literal(readable(t["code"], t["description_en"]), "en"))
+                     .add("skos:altLabel", literal(t["label_fr"], "fr"), literal(t["label_en"], "en"))
                      .add("skos:definition", literal(t["description_fr"], "fr"), literal(t["description_en"], "en"))
                      .add("skos:notation", literal(t["code"]))
                      .add("skos:inScheme", scheme)
                      .add("skos:broader", iri(t["goal_iri"]))
                      .add("skos:narrower", *[iri(x) for x in sorted(indicators_of_target[t["iri"]],
                                                                      key=lambda x: indicator_key(indicator_by_iri[x]))])
-                     .add("skos:exactMatch", iri(t["sdgio_iri"]) if t["sdgio_iri"] else None))
+                     .add("skos:exactMatch", *[iri(x) for x in sorted(t["sdgio_iri"].split())])
+                     .add("skos:note", *sdgio_notes.get(t["code"], []))
+                     .add("dct:source", iri(UN_SDG_KOS),
+                          iri(UN_A_RES_70_1) if "A/RES/70/1" in t["source"] else None))
 
     for i in sorted(indicators, key=indicator_key):
         nodes.append(Node(iri(i["iri"]))
                      .add("a", "skos:Concept", "lg:SDGIndicator")
-                     .add("skos:prefLabel", literal(i["label_fr"], "fr"), literal(i["label_en"], "en"))
+                     .add("skos:prefLabel",
+                          literal(readable(", ".join(sorted(i["code"].split(), key=code_key)), i["description_fr"]), "fr"),
+                          literal(readable(", ".join(sorted(i["code"].split(), key=code_key)), i["description_en"]), "en"))
+                     .add("skos:altLabel", literal(i["label_fr"], "fr"), literal(i["label_en"], "en"))
                      .add("skos:definition", literal(i["description_fr"], "fr"), literal(i["description_en"], "en"))
                      .add("skos:notation", *[literal(c) for c in sorted(i["code"].split(), key=code_key)])
                      .add("skos:inScheme", scheme)
                      .add("skos:broader", *[iri(x) for x in sorted(i["target_iris"].split(),
-                                                                   key=lambda x: code_key(sdg_code(x)))]))
+                                                                   key=lambda x: code_key(sdg_code(x)))])
+                     .add("dct:source", iri(UN_SDG_KOS)))
     return nodes
 
 
