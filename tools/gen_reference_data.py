@@ -16,7 +16,9 @@ writes two files of ``data/``, each loaded by labgraph into its own named graph:
     agglomerations (EPCI) with their member communes and populations, the
     priority neighbourhoods (QPV, 2024 geography), the QPV counts stated by the
     seminar page (2015 geography) and computed from the QPV list (2024
-    geography), and the contrats de ville of the 2015 generation.
+    geography), and the contrats de ville of the 2015 generation. Every fact cites
+    the IRI of what states it (``dct:source``): the INSEE, DGCL and ANCT files at
+    the commit the reference files name, or the seminar page.
     Inputs: ``epci-member-communes.tsv``, ``qpv-artois.tsv``,
     ``actors-identifiers.tsv`` and the seed page
     ``../seed/seminaire-pma-artois-2022-12-01.txt``.
@@ -117,6 +119,25 @@ SEED_FILE = "seminaire-pma-artois-2022-12-01.txt"
 SEED_PAGE = (
     "https://www.irev.fr/thematiques/transitions/le-lab-des-transitions/"
     "seminaire-territorial-du-lab-des-transitions-pole"
+)
+
+# Sentences of the seed page stated about the territory of the Pôle métropolitain and about
+# the contrats de ville (checked against the page), with an English rendering alongside.
+POLE_SENTENCE = (
+    "Un quart des QPV des Hauts-de-France appartiennent ainsi à ce territoire particulier avec une forte "
+    "histoire liée à son passé minier et à la résilience qui a suivi."
+)
+POLE_SENTENCE_EN = (
+    "A quarter of the QPV (priority neighbourhoods) of Hauts-de-France thus belong to this particular "
+    "territory, with a strong history tied to its mining past and to the resilience that followed."
+)
+CONTRATS_SENTENCE = (
+    "Jusque-là absente des contrats de ville, la notion de transition a été peu qualifiée et quantifiée "
+    "sur les territoires de la Politique de la ville."
+)
+CONTRATS_SENTENCE_EN = (
+    "Absent until then from the contrats de ville, the notion of transition has been little qualified "
+    "and quantified on the territories of the Politique de la ville."
 )
 
 # The three agglomerations: entity key in actors-identifiers.tsv, labgraph org
@@ -499,11 +520,6 @@ def build_sdg(ref: Path) -> list[Node]:
 # --------------------------------------------------------------------------
 
 
-def source_text(text: str) -> str:
-    """dct:source of a record read from a file or data set rather than a page: a plain literal."""
-    return literal(text)
-
-
 def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
     actors = {r["entity"]: r for r in read_tsv(ref / "actors-identifiers.tsv",
                                                ["entity", "name_official", "siren", "insee_code", "other_codes",
@@ -530,19 +546,24 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
         Node(t_region).add("a", "lg:Region")
         .add("schema:name", literal("Hauts-de-France", "fr"))
         .add("dct:identifier", literal(region["insee_code"]))
-        .add("dct:source", source_text(f"public code tables (INSEE region code {region['insee_code']}; "
-                                       f"SIREN of the Région {region['siren']})")),
+        .add("dct:source", iri(INSEE_COG_REGION.format(code=region["insee_code"]))),
         Node(t_dep).add("a", "lg:Departement")
         .add("schema:name", literal("Pas-de-Calais", "fr"))
         .add("dct:identifier", literal(dep["insee_code"]))
         .add("schema:containedInPlace", t_region)
-        .add("dct:source", source_text(f"public code tables (INSEE département code {dep['insee_code']}; "
-                                       f"SIREN of the Département {dep['siren']})")),
+        .add("dct:source", iri(INSEE_COG_DEPARTEMENT.format(code=dep["insee_code"]))),
         Node(t_pole).add("a", "lg:PoleMetropolitain")
         .add("schema:name", literal(actors["PMA"]["name_official"], "fr"))
         .add("schema:containedInPlace", t_dep)
+        # The page's sentence on the territory, as printed: its share of the region's QPV,
+        # its mining past and the resilience that followed.
+        .add("schema:description", literal(POLE_SENTENCE, "fr"), literal(POLE_SENTENCE_EN, "en"))
         .add("dct:source", seed),
     ]
+    if POLE_SENTENCE not in seed_text:
+        raise DataError(f"seed page: {POLE_SENTENCE!r} not found")
+    if CONTRATS_SENTENCE not in seed_text:
+        raise DataError(f"seed page: {CONTRATS_SENTENCE!r} not found")
 
     # communes, by EPCI
     commune_by_insee = {}
@@ -583,10 +604,23 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
             warn(f"QPV {q['code_qpv_2024']}: epci_siren {q['epci_siren']} but its communes are in {touched}")
         if (q["inter_epci"] == "yes") != (len(touched) > 1):
             warn(f"QPV {q['code_qpv_2024']}: inter_epci={q['inter_epci']} but its communes are in {touched}")
-    qpv_sources = sorted({q["source"] for q in qpvs})
+    qpv_sources = sorted({x for q in qpvs for x in source_iris(q["source"])})
 
     # EPCIs, with their populations, QPV counts and contrats de ville
     epci_nodes, commune_nodes, contract_nodes = [], [], []
+    def contract_notes(code: str) -> list[str]:
+        """The page's statement on the contrats de ville, and where the contract's code comes from."""
+        return [
+            literal(f"La page du séminaire : « {CONTRATS_SENTENCE} »", "fr"),
+            literal(f"The seminar page: \"{CONTRATS_SENTENCE_EN}\"", "en"),
+            literal(f"Le code {code} vient des données « ci-ville » de l'ANCT (contrats de ville de la génération "
+                    "2015) ; le fichier de référence ne donne pas l'adresse de ces données : la source citée est "
+                    "la page du séminaire, qui nomme les trois agglomérations pilotes de contrats de ville.", "fr"),
+            literal(f"The code {code} comes from the ANCT's ci-ville data (contrats de ville of the 2015 "
+                    "generation); the reference file gives no address for those data: the source cited is the "
+                    "seminar page, which names the three agglomerations piloting contrats de ville.", "en"),
+        ]
+
     for key, org_slug, count_2015, seed_sentence in EPCIS:
         a = actors[key]
         siren = a["siren"]
@@ -629,8 +663,8 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                               "l'EPCI (un QPV à cheval sur deux EPCI compte pour chacun).", "fr"),
                       literal("Computed count: QPV of the 2024 geography with at least one commune in the EPCI "
                               "(a QPV straddling two EPCIs counts for each).", "en"))
-                 .add("dct:source", *[source_text(s) for s in qpv_sources]))
-            .add("dct:source", seed, *[source_text(x) for x in sorted({c["source"] for c in members})])
+                 .add("dct:source", *[iri(x) for x in qpv_sources]))
+            .add("dct:source", seed, *[iri(x) for x in sorted({x for c in members for x in source_iris(c["source"])})])
             .add("skos:note", literal("lg:population is the sum of the member communes' 2025 populations.", "en")))
 
         # contrats de ville (2015 generation) piloted by this EPCI, or by its predecessors
@@ -646,7 +680,8 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                 .add("lg:pilotedBy", iri(f"org/{org_slug}"))
                 .add("dct:spatial", t_epci)
                 .add("lg:qpvGeography", literal("2015"))
-                .add("dct:source", source_text("ANCT, contrats de ville data (2015 generation), code " + code)))
+                .add("skos:note", *contract_notes(code))
+                .add("dct:source", seed))
         for code, signatory, signatory_code in predecessors:
             contract_nodes.append(
                 Node(iri(f"contrat-de-ville/{code}")).add("a", "lg:ContratDeVille")
@@ -661,9 +696,9 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                              f"du contrat n'est qu'une partie de celui de l'EPCI actuel.", "fr"),
                      literal(f"Signed by the {signatory} (code {signatory_code}), since merged into the "
                              f"{a['name_official']}: the pilot given is the successor EPCI, and the contract "
-                             f"covered only part of today's EPCI territory.", "en"))
-                .add("dct:source",
-                     source_text("ANCT ci-ville data, contrats de ville (2015 generation), code " + code)))
+                             f"covered only part of today's EPCI territory.", "en"),
+                     *contract_notes(code))
+                .add("dct:source", seed))
         if not own and not predecessors:
             warn(f"EPCI {key}: no contrat de ville code found")
 
@@ -675,7 +710,7 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                 .add("schema:containedInPlace", t_epci)
                 .add("lg:population", integer(int(c["ptot_2025"])))
                 .add("lg:populationYear", literal("2025", datatype="xsd:gYear"))
-                .add("dct:source", source_text(c["source"])))
+                .add("dct:source", *[iri(x) for x in source_iris(c["source"])]))
 
     known_epcis = {actors[k]["siren"] for k, *_ in EPCIS}
     for siren in sorted(set(communes_of_epci) - known_epcis):
@@ -698,7 +733,7 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                      literal(f"QPV straddling several EPCIs (through its communes): {', '.join(q['epci_name'].split(';'))}. "
                              "The official list (listeqp2024-cog2024.csv, column siren_epci) gives a single "
                              "pilot EPCI, not checked here.", "en"))
-        node.add("dct:source", source_text(q["source"]))
+        node.add("dct:source", *[iri(x) for x in source_iris(q["source"])])
         qpv_nodes.append(node)
 
     epci_nodes.sort(key=lambda n: n.subject)
@@ -739,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
                               "and contrats de ville",
                               "graph/territories",
                               ["epci-member-communes.tsv", "qpv-artois.tsv", "actors-identifiers.tsv",
-                               f"../seed/{SEED_FILE} (QPV counts, 2015 geography)"]),
+                               f"../seed/{SEED_FILE} (QPV counts, 2015 geography; its statements on the territory and the contrats de ville)"]),
                  territory_nodes)
     print(f"wrote {out / 'sdg.ttl'} ({len(sdg_nodes)} resources) and "
           f"{out / 'territories.ttl'} ({len(territory_nodes)} resources)")
