@@ -338,7 +338,7 @@ fn every_sdg_target_and_indicator_has_a_readable_label_in_french_and_english() {
            FILTER NOT EXISTS {
              ?c skos:prefLabel ?label ; skos:notation ?code .
              FILTER(LANGMATCHES(LANG(?label), ?lang)
-                    && STRLEN(?label) > STRLEN(?code) + 20
+                    && STRLEN(?label) > STRLEN(?code) + 10
                     && !REGEX(?label, \"^(Cible|Target|Indicateur|Indicator) [0-9]\"))
            }
          }",
