@@ -458,6 +458,13 @@ def build_sdg(ref: Path) -> list[Node]:
                  .add("dct:title", literal("Objectifs de développement durable de l'ONU : objectifs, cibles et "
                                            "indicateurs", "fr"),
                       literal("UN Sustainable Development Goals: goals, targets and indicators", "en"))
+                 .add("dct:description",
+                      literal(f"Les {len(goals)} objectifs de développement durable (ODD) de l'ONU, leurs "
+                              f"{len(targets)} cibles et {len(indicators)} indicateurs (cadre 2019/2020), tels "
+                              "que les publie le système d'organisation des connaissances des ODD de l'ONU.", "fr"),
+                      literal(f"The UN's {len(goals)} Sustainable Development Goals, their {len(targets)} targets "
+                              f"and {len(indicators)} indicators (2019/2020 framework), as the UN SDG knowledge "
+                              "organization system publishes them.", "en"))
                  .add("dct:source", iri(UN_SDG_KOS), iri(UN_SDG_KOS_DUMP), *[iri(x) for x in UN_SDG_COMMUNICATION])
                  .add("dct:bibliographicCitation", literal(SDG_CITATION))
                  .add("skos:note", literal(note, "en")))
