@@ -845,9 +845,11 @@ fn people_and_institutions_written_another_way_are_matched_not_duplicated() {
             "org/cerdd",
             "sigle / acronym",
         ),
+        // A confirmed SIREN (dct:identifier): the Pôle's is only an unconfirmed
+        // adms:identifier since issue 12, and reconciliation matches confirmed ones only.
         (
-            "{type: Organization, identifier: '200060358'}",
-            "org/pma",
+            "{type: Organization, identifier: '200072460'}",
+            "org/cabbalr",
             "identifiant / identifier",
         ),
     ] {

@@ -16,7 +16,9 @@ writes two files of ``data/``, each loaded by labgraph into its own named graph:
     agglomerations (EPCI) with their member communes and populations, the
     priority neighbourhoods (QPV, 2024 geography), the QPV counts stated by the
     seminar page (2015 geography) and computed from the QPV list (2024
-    geography), and the contrats de ville of the 2015 generation.
+    geography), and the contrats de ville of the 2015 generation. Every fact cites
+    the IRI of what states it (``dct:source``): the INSEE, DGCL and ANCT files at
+    the commit the reference files name, or the seminar page.
     Inputs: ``epci-member-communes.tsv``, ``qpv-artois.tsv``,
     ``actors-identifiers.tsv`` and the seed page
     ``../seed/seminaire-pma-artois-2022-12-01.txt``.
@@ -67,17 +69,75 @@ PREFIXES = [
 ]
 
 SDG_NS = "http://metadata.un.org/sdg/"
-UN_SDG_KOS = "http://metadata.un.org/sdg"
+# The UN SDG knowledge organization system, which states the goals, targets and
+# indicators (their codes, texts, hierarchy and SDGIO/Wikidata matches): the dct:source of
+# every SDG concept.
+UN_SDG_KOS = "http://metadata.un.org/sdg/"
+# The dump of the KOS the reference facts were read from (sdg-*.tsv, source column).
+UN_SDG_KOS_DUMP = (
+    "https://github.com/UNStats/LOD4Stats/blob/8a67ce650e62beb127cf08734160b2eb525ef2e5/"
+    "sdg-data/sdg-kos-goals-targets-indicators.ttl"
+)
+# The goals' short titles are the UN communication titles, not in the KOS
+# (sdg-goals.tsv, source column: "un.org/sustainabledevelopment, FR site").
+UN_SDG_COMMUNICATION = ["https://www.un.org/sustainabledevelopment/", "https://www.un.org/sustainabledevelopment/fr/"]
+# The official wording of the targets (General Assembly resolution A/RES/70/1), from which
+# the English text of a target truncated in the dump was completed.
+UN_A_RES_70_1 = "https://undocs.org/A/RES/70/1"
 SDG_CITATION = (
     "Amit Joshi, Luis Gonzalez Morales, Szymon Klarman, and Aaron Helton. 2019. "
     "A Knowledge Organization System for the United Nations Sustainable Development "
     "Goals. New York, NY. http://metadata.un.org/sdg"
 )
 
+# The reference files' sources, as the IRIs of what states the facts (a GitHub file at the
+# commit the source column names).
+DGCL_EPCICOM = "https://github.com/datagouv/decoupage-administratif/blob/db0e5280/sources/epcicom.xlsx"
+ANCT_QPV = "https://github.com/anct-carto/superposeur-V2/blob/3f2b0c0b/data/admin/centroide-4326_qpv.geojson"
+# INSEE's official geographic code (COG) pages of the region and the département.
+INSEE_COG_REGION = "https://www.insee.fr/fr/metadonnees/cog/region/REG{code}-hauts-de-france"
+INSEE_COG_DEPARTEMENT = "https://www.insee.fr/fr/metadonnees/cog/departement/DEP{code}-pas-de-calais"
+# What each source column of the reference files names, as an IRI: a source the generator
+# cannot map stops it, so that no fact goes out with a plain-string source.
+SOURCE_IRIS = [
+    ("datagouv/decoupage-administratif sources/epcicom.xlsx @db0e5280", DGCL_EPCICOM),
+    ("anct-carto/superposeur-V2 data/admin/centroide-4326_qpv.geojson @3f2b0c0b", ANCT_QPV),
+]
+
+
+def source_iris(text: str) -> list[str]:
+    """The IRIs of the sources a reference file's source column names (at least one)."""
+    found = [source for name, source in SOURCE_IRIS if name in text]
+    if "EPCI attribution via DGCL epcicom" in text and DGCL_EPCICOM not in found:
+        found.append(DGCL_EPCICOM)
+    if not found:
+        raise DataError(f"no IRI known for the source {text!r}")
+    return found
+
+
 SEED_FILE = "seminaire-pma-artois-2022-12-01.txt"
 SEED_PAGE = (
     "https://www.irev.fr/thematiques/transitions/le-lab-des-transitions/"
     "seminaire-territorial-du-lab-des-transitions-pole"
+)
+
+# Sentences of the seed page stated about the territory of the Pôle métropolitain and about
+# the contrats de ville (checked against the page), with an English rendering alongside.
+POLE_SENTENCE = (
+    "Un quart des QPV des Hauts-de-France appartiennent ainsi à ce territoire particulier avec une forte "
+    "histoire liée à son passé minier et à la résilience qui a suivi."
+)
+POLE_SENTENCE_EN = (
+    "A quarter of the QPV (priority neighbourhoods) of Hauts-de-France thus belong to this particular "
+    "territory, with a strong history tied to its mining past and to the resilience that followed."
+)
+CONTRATS_SENTENCE = (
+    "Jusque-là absente des contrats de ville, la notion de transition a été peu qualifiée et quantifiée "
+    "sur les territoires de la Politique de la ville."
+)
+CONTRATS_SENTENCE_EN = (
+    "Absent until then from the contrats de ville, the notion of transition has been little qualified "
+    "and quantified on the territories of the Politique de la ville."
 )
 
 # The three agglomerations: entity key in actors-identifiers.tsv, labgraph org
@@ -243,28 +303,46 @@ def sdg_code(iri_value: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def fix_sdgio_collisions(targets: list[dict[str, str]]) -> list[tuple[str, str, str]]:
-    """Undo the UN dump's X.1 / X.10 mix-up of SDGIO matches, in place.
+def sdgio_doubts(targets: list[dict[str, str]]) -> dict[str, list[str]]:
+    """Notes on the UN dump's likely X.1 / X.10 mix-up of SDGIO matches, by target code.
 
-    In the KOS dump, targets 8.1, 16.1 and 17.1 carry two SDGIO IRIs and 8.10,
-    16.10 and 17.10 none (the codes were compared as numbers: 8.1 == 8.10).
-    SDGIO numbers the targets of a goal in order, so the higher IRI is X.10's.
-    Returns (from code, to code, SDGIO id) for each move, for the dataset note.
+    In the KOS dump, targets 8.1, 16.1 and 17.1 carry two SDGIO IRIs and 8.10, 16.10 and
+    17.10 none (the codes were probably compared as numbers: 8.1 == 8.10). The matches are
+    kept as the UN publishes them; the doubt is recorded beside them, on both targets, and
+    nothing is moved.
     """
     by_code = {t["code"]: t for t in targets}
-    moves = []
+    notes: dict[str, list[str]] = {}
     for t in sorted(targets, key=lambda r: code_key(r["code"])):
-        matches = t["sdgio_iri"].split()
+        matches = sorted(t["sdgio_iri"].split())
         if len(matches) < 2:
             continue
         sibling = by_code.get(t["code"] + "0")
+        ids = [m.rsplit("/", 1)[-1] for m in matches]
         if len(matches) != 2 or sibling is None or sibling["sdgio_iri"]:
-            raise DataError(f"target {t['code']}: several SDGIO matches {matches}, cannot resolve")
-        low, high = sorted(matches)
-        t["sdgio_iri"], sibling["sdgio_iri"] = low, high
-        warn(f"target {t['code']}: two SDGIO matches; {high.rsplit('/', 1)[-1]} moved to target {sibling['code']}")
-        moves.append((t["code"], sibling["code"], high.rsplit("/", 1)[-1]))
-    return moves
+            raise DataError(f"target {t['code']}: several SDGIO matches {matches}, not the known X.1/X.10 mix-up")
+        warn(f"target {t['code']}: two SDGIO matches and none on {sibling['code']}; kept as published, with a note")
+        x1, x10 = t["code"], sibling["code"]
+        notes[x1] = [
+            literal(f"Données de l'ONU gardées telles que publiées, avec un doute : la cible {x1} porte deux "
+                    f"correspondances SDGIO ({ids[0]}, {ids[1]}) et la cible {x10} aucune. Les codes {x1} et "
+                    f"{x10} ont sans doute été confondus (comparés comme des nombres) ; {ids[1]} pourrait être "
+                    f"la correspondance de {x10}, l'ontologie SDGIO numérotant les cibles d'un objectif dans "
+                    "l'ordre. Non vérifié.", "fr"),
+            literal(f"UN data kept as published, with a doubt: target {x1} carries two SDGIO matches "
+                    f"({ids[0]}, {ids[1]}) and target {x10} none. The codes {x1} and {x10} were probably "
+                    f"mixed up (compared as numbers); {ids[1]} may be the match of {x10}, as SDGIO numbers "
+                    "the targets of a goal in order. Not checked.", "en"),
+        ]
+        notes[x10] = [
+            literal(f"Aucune correspondance SDGIO dans les données de l'ONU, alors que la cible {x1} en porte "
+                    f"deux ({ids[0]}, {ids[1]}) : {ids[1]} pourrait être celle de {x10} (confusion probable "
+                    f"des codes {x1} et {x10}). Non vérifié ; aucune correspondance n'est ajoutée.", "fr"),
+            literal(f"No SDGIO match in the UN data, while target {x1} carries two ({ids[0]}, {ids[1]}): "
+                    f"{ids[1]} may be the match of {x10} (the codes {x1} and {x10} were probably mixed up). "
+                    "Not checked; no match is added.", "en"),
+        ]
+    return notes
 
 
 def build_sdg(ref: Path) -> list[Node]:
@@ -290,7 +368,7 @@ def build_sdg(ref: Path) -> list[Node]:
     for r in goals + targets:
         if r["iri"] != SDG_NS + r["code"]:
             raise DataError(f"code {r['code']} does not match IRI {r['iri']}")
-    sdgio_fixes = fix_sdgio_collisions(targets)
+    sdgio_notes = sdgio_doubts(targets)
 
     # goal -> targets
     targets_of_goal = defaultdict(list)
@@ -352,19 +430,20 @@ def build_sdg(ref: Path) -> list[Node]:
     if any("later refinements not reflected" in r["source"] for r in indicators):
         gaps.append("the indicator framework is that of 2019/2020: later refinements of the indicator list "
                     "are not reflected")
-    if sdgio_fixes:
-        gaps.append(f"the dump gives targets {', '.join(f for f, _, _ in sdgio_fixes)} two UNEP SDGIO matches "
-                    f"each and targets {', '.join(t for _, t, _ in sdgio_fixes)} none; SDGIO numbers the "
-                    "targets of a goal in order, so the second match was moved to the X.10 target ("
-                    + ", ".join(f"{m} to {t}" for _, t, m in sdgio_fixes) + ")")
+    if sdgio_notes:
+        doubtful = sorted(sdgio_notes, key=code_key)
+        gaps.append(f"targets {', '.join(c for c in doubtful if not c.endswith('0'))} carry two UNEP SDGIO "
+                    f"matches each and targets {', '.join(c for c in doubtful if c.endswith('0'))} none, "
+                    "probably a mix-up of the X.1 and X.10 codes in the dump; kept as published, with a "
+                    "skos:note on each of these targets")
     no_sdgio = [t["code"] for t in sorted(targets, key=lambda r: code_key(r["code"])) if not t["sdgio_iri"]]
     if no_sdgio:
         gaps.append(f"targets {', '.join(no_sdgio)} have no UNEP SDGIO match")
     gaps.append("indicators carry no SDGIO match (not in the reference facts)")
     multi = [i for i in sorted(indicators, key=indicator_key) if len(i["code"].split()) > 1]
     if multi:
-        gaps.append("indicators shared by several targets keep the UN's single label and carry each of their "
-                    "codes as skos:notation ("
+        gaps.append("indicators shared by several targets keep the UN's single code label (skos:altLabel) "
+                    "and carry each of their codes as skos:notation and in their skos:prefLabel ("
                     + "; ".join(f"{sdg_code(i['iri'])}: {', '.join(i['code'].split())}" for i in multi) + ")")
     note = (
         f"Source: the UN SDG knowledge organization system ({UN_SDG_KOS}), read from the dump "
@@ -379,7 +458,14 @@ def build_sdg(ref: Path) -> list[Node]:
                  .add("dct:title", literal("Objectifs de développement durable de l'ONU : objectifs, cibles et "
                                            "indicateurs", "fr"),
                       literal("UN Sustainable Development Goals: goals, targets and indicators", "en"))
-                 .add("dct:source", iri(UN_SDG_KOS))
+                 .add("dct:description",
+                      literal(f"Les {len(goals)} objectifs de développement durable (ODD) de l'ONU, leurs "
+                              f"{len(targets)} cibles et {len(indicators)} indicateurs (cadre 2019/2020), tels "
+                              "que les publie le système d'organisation des connaissances des ODD de l'ONU.", "fr"),
+                      literal(f"The UN's {len(goals)} Sustainable Development Goals, their {len(targets)} targets "
+                              f"and {len(indicators)} indicators (2019/2020 framework), as the UN SDG knowledge "
+                              "organization system publishes them.", "en"))
+                 .add("dct:source", iri(UN_SDG_KOS), iri(UN_SDG_KOS_DUMP), *[iri(x) for x in UN_SDG_COMMUNICATION])
                  .add("dct:bibliographicCitation", literal(SDG_CITATION))
                  .add("skos:note", literal(note, "en")))
 
@@ -392,40 +478,53 @@ def build_sdg(ref: Path) -> list[Node]:
                      .add("skos:inScheme", scheme)
                      .add("skos:topConceptOf", scheme)
                      .add("skos:narrower", *[iri(t) for t in by_code(targets_of_goal[g["iri"]])])
-                     .add("skos:exactMatch", *[iri(x) for x in (g["sdgio_iri"], g["wikidata_iri"]) if x]))
+                     .add("skos:exactMatch", *[iri(x) for x in (g["sdgio_iri"], g["wikidata_iri"]) if x])
+                     # the KOS states the goal; its short title is a UN communication title
+                     .add("dct:source", iri(UN_SDG_KOS), *[iri(x) for x in UN_SDG_COMMUNICATION]))
+
+    # Targets and indicators: the KOS labels them by code only ("Cible 11.6"), so every
+    # answer would show a code. Their skos:prefLabel is the code followed by the UN's own
+    # text (its skos:definition); the UN's code labels stay as skos:altLabel, the code as
+    # skos:notation.
+    def readable(codes: str, text: str) -> str:
+        return f"{codes} — {text}"
 
     for t in sorted(targets, key=lambda r: code_key(r["code"])):
         nodes.append(Node(iri(t["iri"]))
                      .add("a", "skos:Concept", "lg:SDGTarget")
-                     .add("skos:prefLabel", literal(t["label_fr"], "fr"), literal(t["label_en"], "en"))
+                     .add("skos:prefLabel", literal(readable(t["code"], t["description_fr"]), "fr"),
+                          literal(readable(t["code"], t["description_en"]), "en"))
+                     .add("skos:altLabel", literal(t["label_fr"], "fr"), literal(t["label_en"], "en"))
                      .add("skos:definition", literal(t["description_fr"], "fr"), literal(t["description_en"], "en"))
                      .add("skos:notation", literal(t["code"]))
                      .add("skos:inScheme", scheme)
                      .add("skos:broader", iri(t["goal_iri"]))
                      .add("skos:narrower", *[iri(x) for x in sorted(indicators_of_target[t["iri"]],
                                                                      key=lambda x: indicator_key(indicator_by_iri[x]))])
-                     .add("skos:exactMatch", iri(t["sdgio_iri"]) if t["sdgio_iri"] else None))
+                     .add("skos:exactMatch", *[iri(x) for x in sorted(t["sdgio_iri"].split())])
+                     .add("skos:note", *sdgio_notes.get(t["code"], []))
+                     .add("dct:source", iri(UN_SDG_KOS),
+                          iri(UN_A_RES_70_1) if "A/RES/70/1" in t["source"] else None))
 
     for i in sorted(indicators, key=indicator_key):
         nodes.append(Node(iri(i["iri"]))
                      .add("a", "skos:Concept", "lg:SDGIndicator")
-                     .add("skos:prefLabel", literal(i["label_fr"], "fr"), literal(i["label_en"], "en"))
+                     .add("skos:prefLabel",
+                          literal(readable(", ".join(sorted(i["code"].split(), key=code_key)), i["description_fr"]), "fr"),
+                          literal(readable(", ".join(sorted(i["code"].split(), key=code_key)), i["description_en"]), "en"))
+                     .add("skos:altLabel", literal(i["label_fr"], "fr"), literal(i["label_en"], "en"))
                      .add("skos:definition", literal(i["description_fr"], "fr"), literal(i["description_en"], "en"))
                      .add("skos:notation", *[literal(c) for c in sorted(i["code"].split(), key=code_key)])
                      .add("skos:inScheme", scheme)
                      .add("skos:broader", *[iri(x) for x in sorted(i["target_iris"].split(),
-                                                                   key=lambda x: code_key(sdg_code(x)))]))
+                                                                   key=lambda x: code_key(sdg_code(x)))])
+                     .add("dct:source", iri(UN_SDG_KOS)))
     return nodes
 
 
 # --------------------------------------------------------------------------
 # territories.ttl
 # --------------------------------------------------------------------------
-
-
-def source_text(text: str) -> str:
-    """dct:source of a record read from a file or data set rather than a page: a plain literal."""
-    return literal(text)
 
 
 def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
@@ -454,19 +553,24 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
         Node(t_region).add("a", "lg:Region")
         .add("schema:name", literal("Hauts-de-France", "fr"))
         .add("dct:identifier", literal(region["insee_code"]))
-        .add("dct:source", source_text(f"public code tables (INSEE region code {region['insee_code']}; "
-                                       f"SIREN of the Région {region['siren']})")),
+        .add("dct:source", iri(INSEE_COG_REGION.format(code=region["insee_code"]))),
         Node(t_dep).add("a", "lg:Departement")
         .add("schema:name", literal("Pas-de-Calais", "fr"))
         .add("dct:identifier", literal(dep["insee_code"]))
         .add("schema:containedInPlace", t_region)
-        .add("dct:source", source_text(f"public code tables (INSEE département code {dep['insee_code']}; "
-                                       f"SIREN of the Département {dep['siren']})")),
+        .add("dct:source", iri(INSEE_COG_DEPARTEMENT.format(code=dep["insee_code"]))),
         Node(t_pole).add("a", "lg:PoleMetropolitain")
         .add("schema:name", literal(actors["PMA"]["name_official"], "fr"))
         .add("schema:containedInPlace", t_dep)
+        # The page's sentence on the territory, as printed: its share of the region's QPV,
+        # its mining past and the resilience that followed.
+        .add("schema:description", literal(POLE_SENTENCE, "fr"), literal(POLE_SENTENCE_EN, "en"))
         .add("dct:source", seed),
     ]
+    if POLE_SENTENCE not in seed_text:
+        raise DataError(f"seed page: {POLE_SENTENCE!r} not found")
+    if CONTRATS_SENTENCE not in seed_text:
+        raise DataError(f"seed page: {CONTRATS_SENTENCE!r} not found")
 
     # communes, by EPCI
     commune_by_insee = {}
@@ -507,10 +611,23 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
             warn(f"QPV {q['code_qpv_2024']}: epci_siren {q['epci_siren']} but its communes are in {touched}")
         if (q["inter_epci"] == "yes") != (len(touched) > 1):
             warn(f"QPV {q['code_qpv_2024']}: inter_epci={q['inter_epci']} but its communes are in {touched}")
-    qpv_sources = sorted({q["source"] for q in qpvs})
+    qpv_sources = sorted({x for q in qpvs for x in source_iris(q["source"])})
 
     # EPCIs, with their populations, QPV counts and contrats de ville
     epci_nodes, commune_nodes, contract_nodes = [], [], []
+    def contract_notes(code: str) -> list[str]:
+        """The page's statement on the contrats de ville, and where the contract's code comes from."""
+        return [
+            literal(f"La page du séminaire : « {CONTRATS_SENTENCE} »", "fr"),
+            literal(f"The seminar page: \"{CONTRATS_SENTENCE_EN}\"", "en"),
+            literal(f"Le code {code} vient des données « ci-ville » de l'ANCT (contrats de ville de la génération "
+                    "2015) ; le fichier de référence ne donne pas l'adresse de ces données : la source citée est "
+                    "la page du séminaire, qui nomme les trois agglomérations pilotes de contrats de ville.", "fr"),
+            literal(f"The code {code} comes from the ANCT's ci-ville data (contrats de ville of the 2015 "
+                    "generation); the reference file gives no address for those data: the source cited is the "
+                    "seminar page, which names the three agglomerations piloting contrats de ville.", "en"),
+        ]
+
     for key, org_slug, count_2015, seed_sentence in EPCIS:
         a = actors[key]
         siren = a["siren"]
@@ -553,8 +670,8 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                               "l'EPCI (un QPV à cheval sur deux EPCI compte pour chacun).", "fr"),
                       literal("Computed count: QPV of the 2024 geography with at least one commune in the EPCI "
                               "(a QPV straddling two EPCIs counts for each).", "en"))
-                 .add("dct:source", *[source_text(s) for s in qpv_sources]))
-            .add("dct:source", seed, *[source_text(x) for x in sorted({c["source"] for c in members})])
+                 .add("dct:source", *[iri(x) for x in qpv_sources]))
+            .add("dct:source", seed, *[iri(x) for x in sorted({x for c in members for x in source_iris(c["source"])})])
             .add("skos:note", literal("lg:population is the sum of the member communes' 2025 populations.", "en")))
 
         # contrats de ville (2015 generation) piloted by this EPCI, or by its predecessors
@@ -570,7 +687,8 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                 .add("lg:pilotedBy", iri(f"org/{org_slug}"))
                 .add("dct:spatial", t_epci)
                 .add("lg:qpvGeography", literal("2015"))
-                .add("dct:source", source_text("ANCT, contrats de ville data (2015 generation), code " + code)))
+                .add("skos:note", *contract_notes(code))
+                .add("dct:source", seed))
         for code, signatory, signatory_code in predecessors:
             contract_nodes.append(
                 Node(iri(f"contrat-de-ville/{code}")).add("a", "lg:ContratDeVille")
@@ -585,9 +703,9 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                              f"du contrat n'est qu'une partie de celui de l'EPCI actuel.", "fr"),
                      literal(f"Signed by the {signatory} (code {signatory_code}), since merged into the "
                              f"{a['name_official']}: the pilot given is the successor EPCI, and the contract "
-                             f"covered only part of today's EPCI territory.", "en"))
-                .add("dct:source",
-                     source_text("ANCT ci-ville data, contrats de ville (2015 generation), code " + code)))
+                             f"covered only part of today's EPCI territory.", "en"),
+                     *contract_notes(code))
+                .add("dct:source", seed))
         if not own and not predecessors:
             warn(f"EPCI {key}: no contrat de ville code found")
 
@@ -599,7 +717,7 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                 .add("schema:containedInPlace", t_epci)
                 .add("lg:population", integer(int(c["ptot_2025"])))
                 .add("lg:populationYear", literal("2025", datatype="xsd:gYear"))
-                .add("dct:source", source_text(c["source"])))
+                .add("dct:source", *[iri(x) for x in source_iris(c["source"])]))
 
     known_epcis = {actors[k]["siren"] for k, *_ in EPCIS}
     for siren in sorted(set(communes_of_epci) - known_epcis):
@@ -622,7 +740,7 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
                      literal(f"QPV straddling several EPCIs (through its communes): {', '.join(q['epci_name'].split(';'))}. "
                              "The official list (listeqp2024-cog2024.csv, column siren_epci) gives a single "
                              "pilot EPCI, not checked here.", "en"))
-        node.add("dct:source", source_text(q["source"]))
+        node.add("dct:source", *[iri(x) for x in source_iris(q["source"])])
         qpv_nodes.append(node)
 
     epci_nodes.sort(key=lambda n: n.subject)
@@ -663,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
                               "and contrats de ville",
                               "graph/territories",
                               ["epci-member-communes.tsv", "qpv-artois.tsv", "actors-identifiers.tsv",
-                               f"../seed/{SEED_FILE} (QPV counts, 2015 geography)"]),
+                               f"../seed/{SEED_FILE} (QPV counts, 2015 geography; its statements on the territory and the contrats de ville)"]),
                  territory_nodes)
     print(f"wrote {out / 'sdg.ttl'} ({len(sdg_nodes)} resources) and "
           f"{out / 'territories.ttl'} ({len(territory_nodes)} resources)")
