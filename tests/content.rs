@@ -175,11 +175,15 @@ fn golden(path: &Path) -> BTreeSet<Row> {
     }
 }
 
+/// `NAME=VALUE` parameters of a named query.
+type Params = Vec<(String, String)>;
+
 /// The extra cases of `tests/golden/cases.txt`: query, case, parameters.
-fn cases() -> Vec<(String, String, Vec<(String, String)>)> {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cases.txt"))
-            .unwrap();
+fn cases() -> Vec<(String, String, Params)> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cases.txt"),
+    )
+    .unwrap();
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|line| {
@@ -203,7 +207,7 @@ fn every_named_query_prepares_and_matches_its_golden_answer() {
     assert!(all.len() >= 12, "one named query per competency question");
     let goldens = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     // Each query with the example of its header, then the extra cases.
-    let mut runs: Vec<(&queries::NamedQuery, Option<String>, Vec<(String, String)>)> = Vec::new();
+    let mut runs: Vec<(&queries::NamedQuery, Option<String>, Params)> = Vec::new();
     for query in &all {
         assert!(
             query.answers.is_some(),
@@ -230,7 +234,11 @@ fn every_named_query_prepares_and_matches_its_golden_answer() {
             .unwrap_or_else(|e| panic!("{label}: {e}"));
         let path = goldens.join(format!("{label}.srj"));
         if !path.exists() {
-            assert!(case.is_none(), "{label}: no golden answer {}", path.display());
+            assert!(
+                case.is_none(),
+                "{label}: no golden answer {}",
+                path.display()
+            );
             continue;
         }
         let bindings = query.bindings(&params, store.base()).unwrap();
@@ -337,7 +345,10 @@ fn the_record_schema_is_made_from_the_context() {
 }
 
 /// The solutions of a query on a store, as (variable → N-Triples form of the term) maps.
-fn select(store: &labgraph::store::GraphStore, query: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+fn select(
+    store: &labgraph::store::GraphStore,
+    query: &str,
+) -> Vec<std::collections::BTreeMap<String, String>> {
     let prepared = store.prepare(query).unwrap();
     match store.evaluate(prepared, Vec::new()).unwrap() {
         QueryResults::Solutions(solutions) => solutions
@@ -364,7 +375,10 @@ fn every_link_of_an_action_to_an_sdg_says_what_it_rests_on() {
            FILTER NOT EXISTS { ?action lg:qualifiedContribution ?link .
                                ?link lg:sdgConcept ?sdg ; lg:status ?status } }",
     );
-    assert!(unqualified.is_empty(), "links without a status: {unqualified:#?}");
+    assert!(
+        unqualified.is_empty(),
+        "links without a status: {unqualified:#?}"
+    );
     let bad_derivations = select(
         &store,
         "SELECT ?link WHERE {
@@ -422,13 +436,18 @@ fn the_derived_links_are_exactly_what_their_rule_derives() {
     .into_iter()
     .map(|r| (r["action"].clone(), r["sdg"].clone()))
     .collect();
-    let all: BTreeSet<(String, String)> =
-        select(&store, "SELECT ?action ?sdg WHERE { ?action lg:contributesTo ?sdg }")
-            .into_iter()
-            .map(|r| (r["action"].clone(), r["sdg"].clone()))
-            .collect();
+    let all: BTreeSet<(String, String)> = select(
+        &store,
+        "SELECT ?action ?sdg WHERE { ?action lg:contributesTo ?sdg }",
+    )
+    .into_iter()
+    .map(|r| (r["action"].clone(), r["sdg"].clone()))
+    .collect();
     assert!(!derived.is_empty());
-    assert_eq!(recorded, derived, "the links recorded as derived by the rule");
+    assert_eq!(
+        recorded, derived,
+        "the links recorded as derived by the rule"
+    );
     assert_eq!(all, derived, "every link is derived (none is stated yet)");
 }
 
@@ -441,7 +460,12 @@ fn only_the_actions_the_page_states_are_actions() {
     let store = store();
     let actions: BTreeSet<String> = select(&store, "SELECT ?a WHERE { ?a a lg:Action }")
         .into_iter()
-        .map(|r| r["a"].trim_start_matches(&format!("<{}", store.base().as_str())).trim_end_matches('>').to_owned())
+        .map(|r| {
+            r["a"]
+                .trim_start_matches(&format!("<{}", store.base().as_str()))
+                .trim_end_matches('>')
+                .to_owned()
+        })
         .collect();
     let expected: BTreeSet<String> = [
         "action/pat-cabbalr",
@@ -506,5 +530,8 @@ fn the_sparql_examples_of_the_readme_run_on_the_bundled_data() {
         blocks += 1;
         rest = &block[end..];
     }
-    assert!(blocks >= 1, "the README shows the query that keeps stated facts only");
+    assert!(
+        blocks >= 1,
+        "the README shows the query that keeps stated facts only"
+    );
 }

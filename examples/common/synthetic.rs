@@ -277,7 +277,7 @@ impl<W: Write> Generator<'_, W> {
             self.emit(
                 qpv.clone(),
                 iri(DCT, "source"),
-                plain("labgraph synthetic generator".into()),
+                iri("https://example.org/", "labgraph-synthetic-generator"),
             )?;
             self.emit(
                 qpv.clone(),
