@@ -349,18 +349,10 @@ fn select(
     store: &labgraph::store::GraphStore,
     query: &str,
 ) -> Vec<std::collections::BTreeMap<String, String>> {
-    let prepared = store.prepare(query).unwrap();
-    match store.evaluate(prepared, Vec::new()).unwrap() {
-        QueryResults::Solutions(solutions) => solutions
-            .map(|s| {
-                s.unwrap()
-                    .iter()
-                    .map(|(v, t)| (v.as_str().to_owned(), t.to_string()))
-                    .collect()
-            })
-            .collect(),
-        _ => panic!("a SELECT query"),
-    }
+    common::select(store, query)
+        .into_iter()
+        .map(|row| row.into_iter().map(|(v, t)| (v, t.to_string())).collect())
+        .collect()
 }
 
 #[test]

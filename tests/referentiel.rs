@@ -9,6 +9,8 @@ use std::path::Path;
 
 mod common;
 
+use common::select;
+
 use labgraph::bundled;
 use labgraph::store::GraphStore;
 use oxigraph::model::{NamedOrBlankNode, Term};
@@ -16,24 +18,6 @@ use oxigraph::sparql::QueryResults;
 
 const SEMINAR_PAGE: &str = "https://www.irev.fr/thematiques/transitions/le-lab-des-transitions/seminaire-territorial-du-lab-des-transitions-pole";
 const DCT_SOURCE: &str = "http://purl.org/dc/terms/source";
-
-/// The solutions of a SELECT query, each as a map from variable name to term.
-fn select(store: &GraphStore, query: &str) -> Vec<BTreeMap<String, Term>> {
-    let prepared = store
-        .prepare(query)
-        .unwrap_or_else(|e| panic!("{e}\n{query}"));
-    match store.evaluate(prepared, vec![]).unwrap() {
-        QueryResults::Solutions(solutions) => solutions
-            .map(|s| {
-                s.unwrap()
-                    .iter()
-                    .map(|(v, t)| (v.as_str().to_owned(), t.clone()))
-                    .collect()
-            })
-            .collect(),
-        _ => panic!("not a SELECT query:\n{query}"),
-    }
-}
 
 /// The values of one variable over the solutions of a SELECT query, as strings.
 fn column(store: &GraphStore, query: &str, var: &str) -> BTreeSet<String> {

@@ -5,7 +5,9 @@
 use labgraph::config::BaseIri;
 use labgraph::store::GraphStore;
 use labgraph::vocab;
-use oxigraph::model::{NamedOrBlankNode, Triple};
+use oxigraph::model::{NamedOrBlankNode, Term, Triple};
+use oxigraph::sparql::QueryResults;
+use std::collections::BTreeMap;
 
 /// The default base IRI.
 pub fn base() -> BaseIri {
@@ -50,4 +52,22 @@ pub fn data_triples(store: &GraphStore) -> Vec<Triple> {
         .filter(|(g, _)| *g != shapes)
         .flat_map(|(_, triples)| triples)
         .collect()
+}
+
+/// The solutions of a SELECT query, each as a map from variable name to term.
+pub fn select(store: &GraphStore, query: &str) -> Vec<BTreeMap<String, Term>> {
+    let prepared = store
+        .prepare(query)
+        .unwrap_or_else(|e| panic!("{e}\n{query}"));
+    match store.evaluate(prepared, vec![]).unwrap() {
+        QueryResults::Solutions(solutions) => solutions
+            .map(|s| {
+                s.unwrap()
+                    .iter()
+                    .map(|(v, t)| (v.as_str().to_owned(), t.clone()))
+                    .collect()
+            })
+            .collect(),
+        _ => panic!("not a SELECT query:\n{query}"),
+    }
 }
