@@ -95,6 +95,10 @@ pub enum Error {
     #[error("SHACL validation could not run: {0}")]
     Shacl(String),
 
+    /// A page or a serialisation could not be written.
+    #[error("the page could not be rendered: {0}")]
+    Render(String),
+
     /// The store failed (RocksDB, corruption, lock held by another process…).
     #[error("store {}: {message}", path.display())]
     Store { path: PathBuf, message: String },

@@ -154,6 +154,10 @@ pub mod schema {
         NamedNodeRef::new_unchecked("http://schema.org/Organization");
     pub const SOFTWARE_VERSION: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://schema.org/softwareVersion");
+    pub const ALTERNATE_NAME: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://schema.org/alternateName");
+    /// The namespace, for the schema.org part of a page's embedded JSON-LD.
+    pub const NAMESPACE: &str = "http://schema.org/";
 }
 
 /// Paths, relative to the base IRI, of the resources labgraph mints itself.

@@ -13,6 +13,8 @@ use lru::LruCache;
 pub struct Entry {
     pub body: Bytes,
     pub content_type: &'static str,
+    /// A `Link` header that depends on the body (the next page of a resource's links).
+    pub link: Option<String>,
 }
 
 /// Least recently used results, bounded in count and in bytes.
@@ -106,6 +108,7 @@ mod tests {
         Entry {
             body: Bytes::from(vec![b'x'; size]),
             content_type: "text/plain",
+            link: None,
         }
     }
 

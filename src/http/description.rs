@@ -59,6 +59,7 @@ pub(super) async fn service_description(
         Ok(Entry {
             body: body.into(),
             content_type: repr.media_type(),
+            link: None,
         })
     })
     .await

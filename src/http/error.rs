@@ -22,6 +22,8 @@ pub struct ApiError {
     en: &'static str,
     detail: String,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// A page for people, sent instead of the text (a resource page's 404).
+    page: Option<String>,
 }
 
 impl ApiError {
@@ -37,7 +39,14 @@ impl ApiError {
             en,
             detail,
             headers: Vec::new(),
+            page: None,
         }
+    }
+
+    /// Answered with this HTML page instead of the text.
+    pub(super) fn with_page(mut self, page: String) -> Self {
+        self.page = Some(page);
+        self
     }
 
     pub(super) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
@@ -160,7 +169,8 @@ impl From<Error> for ApiError {
             | Error::Store { .. }
             | Error::Panicked(_)
             | Error::Invalid { .. }
-            | Error::Shacl(_) => return Self::internal(&error),
+            | Error::Shacl(_)
+            | Error::Render(_) => return Self::internal(&error),
         };
         Self::new(status, fr, en, error.to_string())
     }
@@ -180,13 +190,14 @@ impl IntoResponse for ApiError {
         } else {
             format!("{} / {}\n{}\n", self.fr, self.en, self.detail)
         };
+        let (content_type, body) = match self.page {
+            Some(page) => ("text/html; charset=utf-8", page),
+            None => ("text/plain; charset=utf-8", body),
+        };
         let mut response = (
             self.status,
             [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                ),
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             ],
             body,

@@ -171,6 +171,7 @@ async fn read(
         Ok(Entry {
             body: body.into(),
             content_type: repr.media_type(),
+            link: None,
         })
     })
     .await?;

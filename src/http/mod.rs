@@ -36,6 +36,7 @@ pub mod negotiate;
 mod page;
 mod params;
 mod query;
+mod resource;
 mod respond;
 mod routes;
 mod run;

@@ -48,6 +48,7 @@ fn list() -> Result<Entry, ApiError> {
     Ok(Entry {
         body: body.into(),
         content_type: "application/json",
+        link: None,
     })
 }
 

@@ -18,6 +18,7 @@ use crate::vocab;
 const HTML: &str = include_str!("../../assets/sparql.html");
 const SCRIPT: &str = include_str!("../../assets/sparql.js");
 const STYLE: &str = include_str!("../../assets/sparql.css");
+const PAGE_STYLE: &str = include_str!("../../assets/page.css");
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
@@ -175,6 +176,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "sparql.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         "sparql.css" => (STYLE, "text/css; charset=utf-8"),
+        "page.css" => (PAGE_STYLE, "text/css; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

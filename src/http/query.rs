@@ -83,6 +83,7 @@ pub(super) async fn answer(
         Ok(Entry {
             body,
             content_type: repr.media_type(),
+            link: None,
         })
     })
     .await

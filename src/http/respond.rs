@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::hash::Hash;
 
-use axum::body::{Body, Bytes, HttpBody as _};
+use axum::body::{Body, HttpBody as _};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -63,7 +63,7 @@ pub(super) async fn cached(
         if unmodified(cache::matches) {
             return Ok(not_modified(&tag.etag));
         }
-        return Ok(ok(entry.body, entry.content_type, &tag.etag, "hit"));
+        return Ok(ok(entry, &tag.etag, "hit"));
     }
     state.metrics.cache(false);
     let entry = compute.await?;
@@ -71,7 +71,7 @@ pub(super) async fn cached(
     if unmodified(cache::matches) {
         return Ok(not_modified(&tag.etag));
     }
-    Ok(ok(entry.body, entry.content_type, &tag.etag, "miss"))
+    Ok(ok(entry, &tag.etag, "miss"))
 }
 
 /// Whether the client asks for a fresh answer: `Cache-Control: no-cache` or `no-store`.
@@ -93,19 +93,26 @@ pub(super) fn head(response: Response) -> Response {
     Response::from_parts(parts, Body::empty())
 }
 
-fn ok(body: Bytes, content_type: &'static str, etag: &str, cache: &'static str) -> Response {
-    validators(
+fn ok(entry: Entry, etag: &str, cache: &'static str) -> Response {
+    let mut response = validators(
         (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(entry.content_type),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
                 (CACHE_HEADER, HeaderValue::from_static(cache)),
             ],
-            body,
+            entry.body,
         )
             .into_response(),
         etag,
-    )
+    );
+    if let Some(link) = entry.link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().append(header::LINK, link);
+    }
+    response
 }
 
 /// 304, with the headers the 200 would have had that bear on caching (RFC 9110, 15.4.5).

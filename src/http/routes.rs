@@ -17,7 +17,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{ApiError, CACHE_HEADER, Shared, gsp, health, metrics, named, page, sparql};
+use super::{ApiError, CACHE_HEADER, Shared, gsp, health, metrics, named, page, resource, sparql};
 
 /// A route: its path (in axum's syntax, also its label in metrics and logs), the methods
 /// it takes, a one-line description in French and English, whether the pages' menu
@@ -63,8 +63,8 @@ pub(super) const ROUTES: &[Route] = &[
         fr: "Données complètes", en: "the whole dataset (N-Quads); Graph Store Protocol (?default, ?graph=IRI)",
         handlers: || on_every(GRAPH_STORE, gsp::handle) },
     Route { path: "/id/{*path}", methods: GRAPH_STORE, menu: false,
-        fr: "Un graphe à sa propre adresse", en: "a graph at its own URL (Graph Store Protocol, direct identification)",
-        handlers: || on_every(GRAPH_STORE, gsp::direct) },
+        fr: "Chaque ressource à son adresse (page, Turtle, JSON-LD…) ; un graphe à la sienne", en: "every resource at its IRI's path, by content negotiation; a graph at its own URL (Graph Store Protocol, direct identification)",
+        handlers: || on_every(GRAPH_STORE, resource::handle) },
     Route { path: "/assets/{file}", methods: READ, menu: false,
         fr: "Le script et le style de la page", en: "the query page's script and style",
         handlers: || get(page::asset) },

@@ -27,6 +27,7 @@ mod history;
 mod provenance;
 mod query;
 mod replace;
+mod resource;
 mod update;
 
 pub use commit::{Change, Check, Findings, Observer, View};
@@ -35,6 +36,7 @@ pub use history::RollbackReport;
 pub use provenance::{ImportOptions, ImportReport, NewVersion, VersionInfo, describe};
 pub use query::{Controls, DatasetSpec, Prepared, evaluation_error};
 pub use replace::Planned;
+pub use resource::{Description, INCOMING_PAGE, Label};
 
 /// The embedded store, with the base IRI its instances are minted under.
 pub struct GraphStore {

@@ -1,6 +1,8 @@
 //! Helpers shared by the test binaries (each includes this file with `mod common;` and
 //! uses what it needs).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub mod http;
 
 use labgraph::config::BaseIri;
 use labgraph::store::GraphStore;

@@ -1,0 +1,266 @@
+//! `/id/{path}`: every IRI under the base IRI resolves here (`<base>seminar/x` →
+//! `/id/seminar/x`). A named graph answers with the graph itself (the Graph Store
+//! Protocol's direct identification, writes included); any other resource the store
+//! describes answers with its description, by content negotiation — HTML for browsers,
+//! Turtle, JSON-LD, N-Triples or RDF/XML for programs — or by suffix (`.ttl`, `.jsonld`,
+//! `.nt`, `.rdf`, `.html`) or `?format=`. Its links are paged (`?page=N`, `Link:
+//! rel="next"`). An IRI the store does not describe is a 404, a page for browsers.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::NamedNode;
+
+use super::cache::Entry;
+use super::negotiate::{self, Repr, accept};
+use super::params::Params;
+use super::respond::{self, Tag};
+use super::{ApiError, Shared, gsp, run};
+use crate::error::Error;
+use crate::format::Rdf;
+use crate::pages::{self, Alternate};
+use crate::store::Description;
+use crate::vocab;
+
+/// The formats of a resource, in the server's order of preference for `*/*`, with the
+/// suffix that names each.
+fn offered() -> [(Repr, &'static str, &'static str); 5] {
+    [
+        (Repr::Graph(RdfFormat::Turtle), "ttl", "Turtle"),
+        (Repr::Graph(Rdf::JsonLd.oxigraph()), "jsonld", "JSON-LD"),
+        (Repr::Graph(RdfFormat::NTriples), "nt", "N-Triples"),
+        (Repr::Graph(RdfFormat::RdfXml), "rdf", "RDF/XML"),
+        (Repr::Html, "html", "HTML"),
+    ]
+}
+
+pub async fn handle(
+    State(state): State<Shared>,
+    Path(path): Path<String>,
+    method: Method,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let is_read = method == Method::GET || method == Method::HEAD;
+    // Writes, and reads of a named graph, are the Graph Store Protocol's.
+    let graph_iri = format!("{}{path}", state.store.base().as_str());
+    let is_graph = match NamedNode::new(&graph_iri) {
+        Ok(graph) => {
+            let store = state.store.clone();
+            tokio::task::spawn_blocking(move || store.has_graph(graph.as_ref().into())).await??
+        }
+        Err(_) => false,
+    };
+    if !is_read || is_graph {
+        return gsp::direct(
+            State(state),
+            Path(path),
+            method,
+            RawQuery(raw),
+            headers,
+            body,
+        )
+        .await;
+    }
+    let params = Params::parse(raw.as_deref().unwrap_or_default().as_bytes());
+    let page: usize = match params.one("page")? {
+        None => 1,
+        Some(p) => p.parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
+            ApiError::bad_request(format!("?page must be a number from 1, not '{p}'"))
+        })?,
+    };
+    // A suffix names the format: `/id/seminar/x.ttl` is `/id/seminar/x` in Turtle.
+    let suffixed = offered().into_iter().find_map(|(repr, suffix, _)| {
+        path.strip_suffix(&format!(".{suffix}"))
+            .map(|rest| (rest.to_owned(), repr))
+    });
+    let (path, forced) = match suffixed {
+        Some((rest, repr)) if !rest.is_empty() => (rest, Some(repr)),
+        _ => (path, None),
+    };
+    let iri = format!("{}{path}", state.store.base().as_str());
+    let subject = NamedNode::new(&iri).map_err(|e| Error::Iri {
+        iri: iri.clone(),
+        message: e.to_string(),
+    })?;
+    let reprs: Vec<Repr> = offered().iter().map(|(r, _, _)| *r).collect();
+    let repr = match (forced, params.format()?) {
+        (Some(repr), _) => repr,
+        (None, Some(format)) if ["html", "text/html"].contains(&format.trim()) => Repr::Html,
+        // A format that names none of the offers is an error, not a wish Accept decides.
+        (None, Some(format)) => negotiate::choose(&reprs, Some("x-none/x-none"), Some(format))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "unknown format '{format}': a resource is offered as {}",
+                    names()
+                ))
+            })?,
+        (None, None) => negotiate::choose(&reprs, accept(&headers), None)
+            .ok_or_else(|| ApiError::not_acceptable(&reprs))?,
+    };
+    let own = format!("/id/{path}");
+    let alternates: Vec<Alternate> = offered()
+        .iter()
+        .map(|(r, suffix, name)| Alternate {
+            name,
+            media_type: r.media_type(),
+            href: format!("{own}.{suffix}"),
+        })
+        .collect();
+    let suffix = offered()
+        .iter()
+        .find(|(r, _, _)| *r == repr)
+        .map_or("ttl", |(_, s, _)| *s);
+    let origin = origin(&headers);
+    let tag = Tag::new(&state, ("resource", &iri, repr.media_type(), page, &origin));
+    let compute = {
+        let state = state.clone();
+        let alternates = alternates.clone();
+        let own = own.clone();
+        async move {
+            let permit = run::slot(&state)?;
+            let found = run::read(&state, None, move |store, _| {
+                let _permit = permit;
+                let Some(description) = store.describe(&subject, page)? else {
+                    return Ok(None);
+                };
+                let body = match repr {
+                    Repr::Html => {
+                        let labels = store.labels(&description.iris(), &pages::LANGUAGES)?;
+                        let versions: Vec<_> = store
+                            .versions(None)?
+                            .into_iter()
+                            .filter(|v| description.graphs.contains(&v.graph))
+                            .collect();
+                        pages::resource(
+                            &description,
+                            &pages::Context {
+                                base: store.base(),
+                                labels: &labels,
+                                versions: &versions,
+                                path: &own,
+                                alternates: &alternates,
+                                origin: &origin,
+                                license: None,
+                            },
+                        )?
+                        .into_bytes()
+                    }
+                    Repr::Graph(format) => serialize(&description, format)?,
+                    Repr::Results(_) => unreachable!("a resource is not offered as results"),
+                };
+                let next = description
+                    .has_next()
+                    .then(|| format!("<{own}?page={}>; rel=\"next\"", page + 1));
+                Ok(Some((body, next)))
+            })
+            .await?;
+            match found {
+                Some((body, next)) => Ok(Entry {
+                    body: body.into(),
+                    content_type: repr.media_type(),
+                    link: next,
+                }),
+                None => Err(not_found(&iri, repr)?),
+            }
+        }
+    };
+    let mut response = respond::cached(&state, &headers, tag, compute).await?;
+    let links: Vec<String> = alternates
+        .iter()
+        .map(|a| format!("<{}>; rel=\"alternate\"; type=\"{}\"", a.href, a.media_type))
+        .collect();
+    let response_headers = response.headers_mut();
+    response_headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
+    if let Ok(location) = HeaderValue::from_str(&format!("{own}.{suffix}")) {
+        response_headers.insert(header::CONTENT_LOCATION, location);
+    }
+    if let Ok(links) = HeaderValue::from_str(&links.join(", ")) {
+        response_headers.append(header::LINK, links);
+    }
+    if repr == Repr::Html {
+        response_headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        );
+    }
+    Ok(if method == Method::HEAD {
+        respond::head(response)
+    } else {
+        response
+    })
+}
+
+/// A page loads its style from this server and nothing else; its JSON-LD is data.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
+
+fn names() -> String {
+    offered()
+        .iter()
+        .map(|(_, suffix, _)| *suffix)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The scheme and host clients reach this server by, for the absolute links a page
+/// prints: `X-Forwarded-Proto` and `X-Forwarded-Host` when a proxy sets them, else
+/// `Host`. The IRIs of the data are never rewritten.
+fn origin(headers: &HeaderMap) -> String {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').next().unwrap_or_default().trim().to_owned())
+            .filter(|v| {
+                !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            })
+    };
+    let scheme = get("x-forwarded-proto")
+        .filter(|s| s == "http" || s == "https")
+        .unwrap_or_else(|| "http".to_owned());
+    let host = get("x-forwarded-host")
+        .or_else(|| get("host"))
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{scheme}://{host}")
+}
+
+/// The description in an RDF syntax, with the prefixes of the model.
+fn serialize(description: &Description, format: RdfFormat) -> crate::error::Result<Vec<u8>> {
+    let render = |e: std::io::Error| Error::Render(e.to_string());
+    let mut serializer = RdfSerializer::from_format(format);
+    for (prefix, namespace) in vocab::PREFIXES {
+        serializer = serializer
+            .with_prefix(*prefix, *namespace)
+            .map_err(|e| Error::Render(e.to_string()))?;
+    }
+    let mut writer = serializer.for_writer(Vec::new());
+    for triple in description.outgoing.iter().chain(&description.incoming) {
+        writer.serialize_triple(triple.as_ref()).map_err(render)?;
+    }
+    writer.finish().map_err(render)
+}
+
+/// 404 for an IRI the store does not describe: a page for browsers, text for programs.
+fn not_found(iri: &str, repr: Repr) -> Result<ApiError, ApiError> {
+    let error = ApiError::new(
+        StatusCode::NOT_FOUND,
+        "ressource inconnue",
+        "unknown resource",
+        format!(
+            "the store says nothing about <{iri}>; /sparql and /queries/search find what it holds"
+        ),
+    );
+    Ok(if repr == Repr::Html {
+        error.with_page(pages::not_found(iri)?)
+    } else {
+        error
+    })
+}

@@ -1,0 +1,332 @@
+//! Resource pages in HTML, French first: the generic view of every statement of a
+//! resource (so that a new class shows without new code), the links that point at it a
+//! page at a time, its provenance, and the schema.org part of its data as embedded JSON-LD.
+//! Rendered on the server from the templates of `templates/` by minijinja, which escapes
+//! every value it inserts into HTML; the embedded JSON-LD escapes `<` itself.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use minijinja::Environment;
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::iri::BaseIri;
+use crate::store::{Description, INCOMING_PAGE, Label, VersionInfo};
+use crate::vocab::schema;
+
+/// The languages of labels, in order of preference.
+pub const LANGUAGES: [&str; 2] = ["fr", "en"];
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, text) in [
+        ("macros.html", include_str!("../templates/macros.html")),
+        ("resource.html", include_str!("../templates/resource.html")),
+        (
+            "not-found.html",
+            include_str!("../templates/not-found.html"),
+        ),
+    ] {
+        let text = if name == "macros.html" {
+            text.to_owned()
+        } else {
+            format!("{{% from \"macros.html\" import link, value %}}{text}")
+        };
+        env.add_template_owned(name, text)
+            .expect("the bundled templates parse");
+    }
+    env
+});
+
+/// A link as a page shows it: its text (a label, or the IRI), the label's language, and
+/// where it leads (the resource's page on this server for an IRI under the base).
+#[derive(Debug, Serialize)]
+struct Link {
+    kind: &'static str,
+    text: String,
+    language: String,
+    href: Option<String>,
+    datatype: Option<String>,
+    anchor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    property: Link,
+    values: Vec<Link>,
+}
+
+#[derive(Debug, Serialize)]
+struct Nested {
+    id: String,
+    anchor: String,
+    properties: Vec<Group>,
+}
+
+#[derive(Debug, Serialize)]
+struct GraphLine {
+    graph: Link,
+    source: Option<String>,
+    time: Option<String>,
+    validated: Option<bool>,
+}
+
+/// A format a resource is offered in: its name, media type and URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alternate {
+    pub name: &'static str,
+    pub media_type: &'static str,
+    pub href: String,
+}
+
+/// What a page needs besides the description.
+pub struct Context<'a> {
+    pub base: &'a BaseIri,
+    pub labels: &'a BTreeMap<NamedNode, Label>,
+    /// The latest version of each graph that holds the resource's statements.
+    pub versions: &'a [VersionInfo],
+    /// The page's own URL on this server (its path), and its alternates.
+    pub path: &'a str,
+    pub alternates: &'a [Alternate],
+    /// The absolute URL of this server as clients reach it (for the canonical link).
+    pub origin: &'a str,
+    pub license: Option<&'a str>,
+}
+
+/// The path of a resource's page on this server, for an IRI under the base IRI.
+pub fn local_path(base: &BaseIri, iri: &str) -> Option<String> {
+    iri.strip_prefix(base.as_str())
+        .filter(|rest| !rest.is_empty())
+        .map(|rest| format!("/id/{rest}"))
+}
+
+fn link(iri: &NamedNode, cx: &Context<'_>) -> Link {
+    let (text, language) = match cx.labels.get(iri) {
+        Some(label) => (label.text.clone(), label.language.clone()),
+        None => (short(iri.as_str(), cx.base), String::new()),
+    };
+    Link {
+        kind: "iri",
+        text,
+        language,
+        href: Some(local_path(cx.base, iri.as_str()).unwrap_or_else(|| iri.as_str().to_owned())),
+        datatype: None,
+        anchor: None,
+    }
+}
+
+/// An IRI shortened with the known prefixes, or relative to the base.
+fn short(iri: &str, base: &BaseIri) -> String {
+    if let Some(rest) = iri.strip_prefix(base.as_str()) {
+        return rest.to_owned();
+    }
+    crate::vocab::PREFIXES
+        .iter()
+        .find_map(|(prefix, namespace)| {
+            iri.strip_prefix(namespace)
+                .filter(|local| !local.is_empty() && !local.contains(['/', '#']))
+                .map(|local| format!("{prefix}:{local}"))
+        })
+        .unwrap_or_else(|| iri.to_owned())
+}
+
+fn value(term: &Term, cx: &Context<'_>) -> Link {
+    match term {
+        Term::NamedNode(n) => link(n, cx),
+        Term::BlankNode(b) => Link {
+            kind: "blank",
+            text: b.as_str().to_owned(),
+            language: String::new(),
+            href: None,
+            datatype: None,
+            anchor: Some(format!("b-{}", b.as_str())),
+        },
+        Term::Literal(l) => Link {
+            kind: "literal",
+            text: l.value().to_owned(),
+            language: l.language().unwrap_or_default().to_owned(),
+            href: None,
+            datatype: (l.language().is_none() && l.datatype() != xsd::STRING)
+                .then(|| short(l.datatype().as_str(), cx.base)),
+            anchor: None,
+        },
+        #[allow(unreachable_patterns)]
+        _ => Link {
+            kind: "literal",
+            text: term.to_string(),
+            language: String::new(),
+            href: None,
+            datatype: None,
+            anchor: None,
+        },
+    }
+}
+
+/// Statements grouped by property, in the order they came (the store's order).
+fn groups<'t>(
+    triples: impl Iterator<Item = &'t Triple>,
+    cx: &Context<'_>,
+    incoming: bool,
+) -> Vec<Group> {
+    let mut groups: Vec<(NamedNode, Vec<Link>)> = Vec::new();
+    for t in triples {
+        let shown = if incoming {
+            match &t.subject {
+                NamedOrBlankNode::NamedNode(n) => link(n, cx),
+                NamedOrBlankNode::BlankNode(b) => value(&Term::BlankNode(b.clone()), cx),
+            }
+        } else {
+            value(&t.object, cx)
+        };
+        match groups.iter_mut().find(|(p, _)| *p == t.predicate) {
+            Some((_, values)) => values.push(shown),
+            None => groups.push((t.predicate.clone(), vec![shown])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(p, values)| Group {
+            property: link(&p, cx),
+            values,
+        })
+        .collect()
+}
+
+/// The schema.org part of a description as JSON-LD, safe inside a `<script>` element.
+fn embedded_jsonld(description: &Description) -> Result<Option<String>> {
+    let schema_part: Vec<&Triple> = description
+        .outgoing
+        .iter()
+        .filter(|t| {
+            t.subject == NamedOrBlankNode::NamedNode(description.subject.clone())
+                && (t.predicate.as_str().starts_with(schema::NAMESPACE)
+                    || (t.predicate == rdf::TYPE
+                        && matches!(&t.object, Term::NamedNode(c) if c.as_str().starts_with(schema::NAMESPACE))))
+                && !matches!(t.object, Term::BlankNode(_))
+        })
+        .collect();
+    if schema_part.is_empty() {
+        return Ok(None);
+    }
+    let mut serializer = RdfSerializer::from_format(RdfFormat::JsonLd {
+        profile: oxigraph::io::JsonLdProfileSet::empty(),
+    })
+    .with_prefix("schema", schema::NAMESPACE)
+    .map_err(|e| Error::Render(e.to_string()))?
+    .for_writer(Vec::new());
+    for t in schema_part {
+        serializer
+            .serialize_triple(t.as_ref())
+            .map_err(|e| Error::Render(e.to_string()))?;
+    }
+    let bytes = serializer
+        .finish()
+        .map_err(|e| Error::Render(e.to_string()))?;
+    let json = String::from_utf8(bytes).map_err(|e| Error::Render(e.to_string()))?;
+    // No `</script>`, no `<!--` inside the element: `<` is written as its JSON escape.
+    Ok(Some(json.replace('<', "\\u003c")))
+}
+
+/// The page of a resource.
+pub fn resource(description: &Description, cx: &Context<'_>) -> Result<String> {
+    let subject = NamedOrBlankNode::NamedNode(description.subject.clone());
+    let own = description.outgoing.iter().filter(|t| t.subject == subject);
+    let types: Vec<Link> = own
+        .clone()
+        .filter(|t| t.predicate == rdf::TYPE)
+        .filter_map(|t| match &t.object {
+            Term::NamedNode(n) => Some(link(n, cx)),
+            _ => None,
+        })
+        .collect();
+    let properties = groups(own.filter(|t| t.predicate != rdf::TYPE), cx, false);
+    let mut nested: Vec<Nested> = Vec::new();
+    for t in description.outgoing.iter().filter(|t| t.subject != subject) {
+        let NamedOrBlankNode::BlankNode(b) = &t.subject else {
+            continue;
+        };
+        if nested.iter().any(|n| n.id == b.as_str()) {
+            continue;
+        }
+        let of_node = description
+            .outgoing
+            .iter()
+            .filter(|x| x.subject == t.subject);
+        nested.push(Nested {
+            id: b.as_str().to_owned(),
+            anchor: format!("b-{}", b.as_str()),
+            properties: groups(of_node, cx, false),
+        });
+    }
+    let title = match cx.labels.get(&description.subject) {
+        Some(label) => label.clone(),
+        None => Label {
+            text: short(description.subject.as_str(), cx.base),
+            language: String::new(),
+        },
+    };
+    let pages = description.incoming_total.div_ceil(INCOMING_PAGE).max(1);
+    let page_link = |page: usize| format!("{}?page={page}", cx.path);
+    let graphs: Vec<GraphLine> = description
+        .graphs
+        .iter()
+        .map(|g| {
+            let version = cx.versions.iter().rev().find(|v| v.graph == *g);
+            GraphLine {
+                graph: link(g, cx),
+                source: version.and_then(|v| v.source.clone()),
+                time: version.and_then(|v| v.time.as_ref().map(ToString::to_string)),
+                validated: version.and_then(|v| v.validated),
+            }
+        })
+        .collect();
+    let canonical = format!("{}{}", cx.origin, cx.path);
+    let cite = format!(
+        "« {} », référentiel du Lab des transitions (IREV), labgraph, {}.",
+        title.text,
+        description.subject.as_str()
+    );
+    let query = format!("DESCRIBE <{}>", description.subject.as_str());
+    let query_link = format!(
+        "/sparql?query={}",
+        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    );
+    let context = minijinja::context! {
+        title => minijinja::context! { text => title.text, language => title.language },
+        iri => description.subject.as_str(),
+        canonical,
+        alternates => cx.alternates,
+        jsonld => embedded_jsonld(description)?,
+        types,
+        properties,
+        nested,
+        incoming => groups(description.incoming.iter(), cx, true),
+        incoming_total => description.incoming_total,
+        page => description.page,
+        pages,
+        previous => (description.page > 1).then(|| page_link(description.page - 1)),
+        next => description.has_next().then(|| page_link(description.page + 1)),
+        graphs,
+        cite,
+        query_link,
+        license => cx.license,
+        version => env!("CARGO_PKG_VERSION"),
+    };
+    render("resource.html", context)
+}
+
+/// The page of an IRI the store does not describe.
+pub fn not_found(iri: &str) -> Result<String> {
+    render("not-found.html", minijinja::context! { iri })
+}
+
+fn render(name: &str, context: minijinja::Value) -> Result<String> {
+    TEMPLATES
+        .get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| Error::Render(format!("{name}: {e}")))
+}

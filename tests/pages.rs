@@ -1,0 +1,275 @@
+//! Every IRI resolves (issue 13): `/id/{path}` answers for `<base>{path}` by content
+//! negotiation, suffix or `?format=`; a named graph answers as the Graph Store Protocol's
+//! direct identification; what the store does not describe is a 404; hostile labels are
+//! escaped in the page, its attributes and its embedded JSON-LD; links are paged; 304s.
+//! In-process, on the bundled data.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::http::*;
+use oxigraph::io::RdfFormat;
+
+const SEMINAR_PATH: &str = "/id/seminar/pma-artois-2022-12-01";
+const SEMINAR_NAME: &str =
+    "Séminaire territorial du Lab des transitions - Pôle Métropolitain de l'Artois";
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+fn has_name(triples: &[oxigraph::model::Triple]) -> bool {
+    triples.iter().any(|t| {
+        t.subject.to_string() == format!("<{SEMINAR}>")
+            && t.predicate.as_str() == "http://schema.org/name"
+            && matches!(&t.object, oxigraph::model::Term::Literal(l) if l.value() == SEMINAR_NAME)
+    })
+}
+
+const SEMINAR: &str = "https://w3id.org/labgraph/id/seminar/pma-artois-2022-12-01";
+
+#[tokio::test]
+async fn a_resource_answers_in_every_format_by_accept_suffix_and_format() {
+    let app = app();
+    // (Accept, suffix, ?format=) → the RDF syntax of the answer.
+    let cases: [(&str, RdfFormat); 4] = [
+        ("text/turtle", RdfFormat::Turtle),
+        ("application/n-triples", RdfFormat::NTriples),
+        ("application/rdf+xml", RdfFormat::RdfXml),
+        (
+            "application/ld+json",
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+        ),
+    ];
+    let suffixes = ["ttl", "nt", "rdf", "jsonld"];
+    let formats = ["turtle", "ntriples", "rdfxml", "jsonld"];
+    for (((accept, format), suffix), name) in cases.into_iter().zip(suffixes).zip(formats) {
+        for request in [
+            get_accept(SEMINAR_PATH, accept),
+            get(&format!("{SEMINAR_PATH}.{suffix}")),
+            get(&format!("{SEMINAR_PATH}?format={name}")),
+        ] {
+            let uri = request.uri().to_string();
+            let reply = send(&app, request).await;
+            assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.text());
+            let triples = parse_graph(&reply.body, format);
+            assert!(has_name(&triples), "{uri}: the seminar's name");
+            assert_eq!(
+                reply.header(header::CONTENT_LOCATION),
+                format!("{SEMINAR_PATH}.{suffix}"),
+                "{uri}"
+            );
+            assert!(reply.header(header::LINK).contains("rel=\"alternate\""));
+            assert!(
+                reply
+                    .headers
+                    .get_all(header::VARY)
+                    .iter()
+                    .any(|v| v.to_str().unwrap().contains("Accept-Language")),
+                "{uri}"
+            );
+        }
+    }
+    // No Accept, or */*: Turtle. A browser: HTML.
+    for request in [get(SEMINAR_PATH), get_accept(SEMINAR_PATH, "*/*")] {
+        let reply = send(&app, request).await;
+        assert!(
+            reply
+                .header(header::CONTENT_TYPE)
+                .starts_with("text/turtle")
+        );
+    }
+    for request in [
+        get_accept(SEMINAR_PATH, BROWSER),
+        get(&format!("{SEMINAR_PATH}.html")),
+        get(&format!("{SEMINAR_PATH}?format=html")),
+    ] {
+        let reply = send(&app, request).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.header(header::CONTENT_TYPE).starts_with("text/html"));
+        let page = reply.text();
+        assert!(page.contains("<html lang=\"fr\">"));
+        assert!(page.contains("<h1>Séminaire territorial du Lab des transitions - Pôle Métropolitain de l&#x27;Artois</h1>"));
+        // Linked IRIs show their labels and lead to their own pages.
+        assert!(
+            page.contains("<a href=\"&#x2f;id&#x2f;person&#x2f;benoit-brocq\">Benoît Brocq</a>"),
+            "{page}"
+        );
+        assert!(
+            reply
+                .header(header::CONTENT_SECURITY_POLICY)
+                .contains("default-src 'none'")
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_formats_and_unknown_resources_get_their_status() {
+    let app = app();
+    let reply = send(&app, get(&format!("{SEMINAR_PATH}?format=bogus"))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert!(reply.text().contains("unknown format 'bogus'"));
+    let reply = send(&app, get_accept(SEMINAR_PATH, "image/png")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    let reply = send(&app, get_accept(SEMINAR_PATH, "garbage;;;q=x")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE, "{}", reply.text());
+    // An IRI the store does not describe: a page for a browser, text for a program.
+    let reply = send(&app, get_accept("/id/seminar/nowhere", BROWSER)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.header(header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(reply.text().contains("Ressource inconnue"));
+    assert!(reply.text().contains("role=\"search\""));
+    let reply = send(&app, get("/id/seminar/nowhere")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.text().contains("unknown resource"));
+    // A suffix that is not a format is part of the IRI: unknown.
+    let reply = send(&app, get(&format!("{SEMINAR_PATH}.xyz"))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // Paths that try to leave the base, or that no IRI can hold.
+    for (path, status) in [
+        ("/id/..%2F..%2Fetc%2Fpasswd", StatusCode::NOT_FOUND),
+        ("/id/seminar/%3Cscript%3E", StatusCode::BAD_REQUEST),
+        ("/id/a%20b", StatusCode::BAD_REQUEST),
+        ("/id/th%C3%A9%C3%A2tre", StatusCode::NOT_FOUND),
+    ] {
+        let reply = send(&app, get(path)).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.text());
+    }
+    let reply = send(&app, get(&format!("{SEMINAR_PATH}?page=0"))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_named_graph_answers_at_its_iri_and_takes_writes_with_the_token() {
+    let app = app_with(writable());
+    let reply = send(&app, get_accept("/id/graph/themes", "text/turtle")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.text().contains("theme/scheme") || reply.text().contains("Thèmes de la transition")
+    );
+    let turtle = "<https://w3id.org/labgraph/id/note/a> <http://schema.org/name> \"Une note\" .";
+    let put = |auth: bool| {
+        let mut request = Request::builder()
+            .method(Method::PUT)
+            .uri("/id/graph/notes")
+            .header(header::CONTENT_TYPE, "text/turtle");
+        if auth {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+        }
+        request.body(Body::from(turtle)).unwrap()
+    };
+    let reply = send(&app, put(false)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = send(&app, put(true)).await;
+    assert!(reply.status.is_success(), "{}", reply.text());
+    let reply = send(&app, get_accept("/id/graph/notes", "application/n-triples")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.text().contains("Une note"));
+    // The resource the graph describes has its own page.
+    let reply = send(&app, get_accept("/id/note/a", BROWSER)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.text().contains("<h1>Une note</h1>"));
+    let head = Request::head("/id/note/a").body(Body::empty()).unwrap();
+    let reply = send(&app, head).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.is_empty());
+}
+
+#[tokio::test]
+async fn hostile_labels_are_escaped_in_the_page_its_attributes_and_its_json_ld() {
+    let app = app_with(writable());
+    let hostile = r#"<script>alert(1)</script>"><img src=x onerror=alert(1)>"#;
+    let turtle = format!(
+        "<https://w3id.org/labgraph/id/note/x> a <http://schema.org/CreativeWork> ; <http://schema.org/name> {:?} ; <http://schema.org/about> <https://w3id.org/labgraph/id/note/y> .\n<https://w3id.org/labgraph/id/note/y> <http://schema.org/name> {:?} .",
+        hostile, hostile
+    );
+    let reply = send(
+        &app,
+        authorized(Method::PUT, "/id/graph/hostile", "text/turtle", turtle),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.text());
+    let reply = send(&app, get_accept("/id/note/x", BROWSER)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = reply.text();
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(!page.contains("<img src=x"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    // The embedded JSON-LD holds the name, with `<` escaped, and parses.
+    let start = page.find("<script type=\"application/ld+json\">").unwrap();
+    let json = &page[start + "<script type=\"application/ld+json\">".len()..];
+    let json = &json[..json.find("</script>").unwrap()];
+    assert!(!json.contains('<'), "{json}");
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert!(value.to_string().contains("alert(1)"));
+    // In attributes (the label of a linked IRI is a link text, its IRI an attribute).
+    let reply = send(&app, get_accept("/id/note/y", BROWSER)).await;
+    assert!(!reply.text().contains("<img src=x"));
+}
+
+#[tokio::test]
+async fn links_to_a_resource_are_paged_and_pages_are_cached() {
+    let app = app_with(writable());
+    let turtle: String = (0..250)
+        .map(|i| format!("<https://w3id.org/labgraph/id/note/n{i}> <http://schema.org/about> <https://w3id.org/labgraph/id/note/popular> .\n"))
+        .collect();
+    let reply = send(
+        &app,
+        authorized(Method::PUT, "/id/graph/many", "text/turtle", turtle),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.text());
+    let first = send(
+        &app,
+        get_accept("/id/note/popular", "application/n-triples"),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.text().lines().count(), 100);
+    assert!(
+        first
+            .header(header::LINK)
+            .contains("</id/note/popular?page=2>; rel=\"next\"")
+    );
+    let last = send(
+        &app,
+        get_accept("/id/note/popular?page=3", "application/n-triples"),
+    )
+    .await;
+    assert_eq!(last.text().lines().count(), 50);
+    assert!(!last.header(header::LINK).contains("rel=\"next\""));
+    let page = send(&app, get_accept("/id/note/popular", BROWSER)).await;
+    assert!(page.text().contains("Page 1 sur 3"));
+    assert!(page.text().contains("rel=\"next\""));
+    // 304 for the ETag the client holds.
+    let etag = first.header(header::ETAG).to_owned();
+    let again = Request::get("/id/note/popular")
+        .header(header::ACCEPT, "application/n-triples")
+        .header(header::IF_NONE_MATCH, &etag)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, again).await.status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn a_page_prints_the_host_a_proxy_names_but_never_rewrites_iris() {
+    let app = app();
+    let request = Request::get(SEMINAR_PATH)
+        .header(header::ACCEPT, BROWSER)
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "referentiel.example.org")
+        .body(Body::empty())
+        .unwrap();
+    let page = send(&app, request).await.text();
+    assert!(page.contains("<link rel=\"canonical\" href=\"https:&#x2f;&#x2f;referentiel.example.org&#x2f;id&#x2f;seminar&#x2f;pma-artois-2022-12-01\">"), "{page}");
+    assert!(page.contains(
+        "https:&#x2f;&#x2f;w3id.org&#x2f;labgraph&#x2f;id&#x2f;seminar&#x2f;pma-artois-2022-12-01"
+    ));
+    // A hostile host header is not printed.
+    let request = Request::get(SEMINAR_PATH)
+        .header(header::ACCEPT, BROWSER)
+        .header("x-forwarded-host", "\"><script>")
+        .body(Body::empty())
+        .unwrap();
+    assert!(!send(&app, request).await.text().contains("<script>"));
+}
