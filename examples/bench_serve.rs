@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release && cargo run --release --example bench_serve -- \
-//!     --triples 1000000 --seconds 2 --clients 4 --runs 20 [--rounds 40] [--oxigraph PATH] [--skip-queries]
+//!     --triples 1000000 --seconds 2 --clients 4 --runs 20 [--rounds 40] [--oxigraph PATH] [--skip-queries] [--pages-only]
 //! ```
 //!
 //! 1. Generates the graph, imports it into a labgraph store (with the bundled data), exports
@@ -24,7 +24,9 @@
 //!    3 s for fast queries, up to 200).
 //! 5. The same named queries through `/queries/{name}` with labgraph's cache warm: time to
 //!    the response's head and to its last byte.
-//! 6. Resident memory of both servers at rest.
+//! 6. The HTML page and the Turtle of the bundled seminar (`/id/…`, uncached) beside
+//!    Oxigraph's `DESCRIBE` of its IRI (`--pages-only` skips steps 3 to 5).
+//! 7. Resident memory of both servers at rest.
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -61,6 +63,8 @@ fn main() {
     let oxigraph = flag("--oxigraph", "oxigraph");
     // Skips the competency queries (the longest part: minutes on a million triples).
     let skip_queries = args.iter().any(|a| a == "--skip-queries");
+    // Measures the resource page only (step 6).
+    let pages_only = args.iter().any(|a| a == "--pages-only");
     let work = tempfile::tempdir().unwrap();
     let labgraph = labgraph_binary();
     let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
@@ -94,6 +98,43 @@ fn main() {
         "http://127.0.0.1:17879/query",
     );
 
+    if !pages_only {
+        lookups_and_queries(
+            &lg,
+            &ox,
+            &base,
+            clients,
+            seconds,
+            rounds,
+            runs,
+            skip_queries,
+        );
+    }
+
+    // 6. The page of the bundled seminar, uncached, beside Oxigraph's DESCRIBE of its IRI.
+    seminar_page(&lg, &ox, runs.max(200));
+
+    // 7. Memory at rest.
+    std::thread::sleep(Duration::from_secs(3));
+    println!("\n### Resident memory at rest, after the runs above\n");
+    println!("| server | RSS |");
+    println!("|---|---|");
+    println!("| labgraph serve | {} MiB |", rss_mib(lg.child.id()));
+    println!("| oxigraph serve | {} MiB |", rss_mib(ox.child.id()));
+}
+
+/// Steps 3 to 5: lookups, competency queries, named queries with the cache warm.
+#[allow(clippy::too_many_arguments)]
+fn lookups_and_queries(
+    lg: &Server,
+    ox: &Server,
+    base: &BaseIri,
+    clients: usize,
+    seconds: u64,
+    rounds: usize,
+    runs: usize,
+    skip_queries: bool,
+) {
     // 3. Single-resource lookups.
     let subjects = subjects(&lg.endpoint, 1000);
     let mut lg_rps = Vec::new();
@@ -116,11 +157,11 @@ fn main() {
     };
     for round in 0..rounds {
         let (l, o) = if round % 2 == 0 {
-            let l = round_of(&lg, true, &mut lg_cpu);
-            (l, round_of(&ox, false, &mut ox_cpu))
+            let l = round_of(lg, true, &mut lg_cpu);
+            (l, round_of(ox, false, &mut ox_cpu))
         } else {
-            let o = round_of(&ox, false, &mut ox_cpu);
-            (round_of(&lg, true, &mut lg_cpu), o)
+            let o = round_of(ox, false, &mut ox_cpu);
+            (round_of(lg, true, &mut lg_cpu), o)
         };
         ratios.push(l.0 / o.0);
         lg_rps.push(l);
@@ -176,7 +217,7 @@ fn main() {
     let examples = if skip_queries {
         Vec::new()
     } else {
-        http::examples(&base).unwrap()
+        http::examples(base).unwrap()
     };
     for example in examples {
         let ask = |endpoint: &str, no_cache: bool| {
@@ -258,14 +299,72 @@ fn main() {
             ms(pct(&mut wholes, 95))
         );
     }
+}
 
-    // 6. Memory at rest.
-    std::thread::sleep(Duration::from_secs(3));
-    println!("\n### Resident memory at rest, after the runs above\n");
-    println!("| server | RSS |");
-    println!("|---|---|");
-    println!("| labgraph serve | {} MiB |", rss_mib(lg.child.id()));
-    println!("| oxigraph serve | {} MiB |", rss_mib(ox.child.id()));
+/// The HTML page and the Turtle of the bundled seminar from labgraph (`Cache-Control:
+/// no-cache`: rendered each time), and Oxigraph's `DESCRIBE` of the same IRI, alternately:
+/// median and 95th percentile.
+fn seminar_page(lg: &Server, ox: &Server, runs: usize) {
+    let iri = format!("{}seminar/pma-artois-2022-12-01", vocab::DEFAULT_BASE_IRI);
+    let page = "http://127.0.0.1:17878/id/seminar/pma-artois-2022-12-01";
+    let agent = agent();
+    let fetch = |url: &str, accept: &str, no_cache: bool| {
+        let started = Instant::now();
+        let mut request = agent.get(url).header("Accept", accept);
+        if no_cache {
+            request = request.header("Cache-Control", "no-cache");
+        }
+        let response = request.call().unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        let size = read_body(response).len();
+        (started.elapsed(), size)
+    };
+    let describe = format!(
+        "{}?query={}",
+        ox.endpoint,
+        encode(&format!("DESCRIBE <{iri}>"))
+    );
+    let _ = &lg.endpoint;
+    let (mut html, mut turtle, mut oxi) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sizes = (0, 0, 0);
+    for _ in 0..runs {
+        let (t, n) = fetch(page, "text/html", true);
+        html.push(t);
+        sizes.0 = n;
+        let (t, n) = fetch(page, "text/turtle", true);
+        turtle.push(t);
+        sizes.1 = n;
+        let (t, n) = fetch(&describe, "text/turtle", false);
+        oxi.push(t);
+        sizes.2 = n;
+    }
+    println!("\n### The seminar's page, uncached ({runs} requests each, alternating)\n");
+    println!("| request | body | median | p95 |");
+    println!("|---|---|---|---|");
+    for (name, times, size) in [
+        (
+            "labgraph `GET /id/seminar/pma-artois-2022-12-01` (HTML page)",
+            &mut html,
+            sizes.0,
+        ),
+        (
+            "labgraph `GET /id/seminar/pma-artois-2022-12-01` (Turtle)",
+            &mut turtle,
+            sizes.1,
+        ),
+        (
+            "oxigraph `DESCRIBE` of the same IRI (Turtle)",
+            &mut oxi,
+            sizes.2,
+        ),
+    ] {
+        println!(
+            "| {name} | {:.1} kB | {} | {} |",
+            size as f64 / 1000.0,
+            ms(pct(times, 50)),
+            ms(pct(times, 95))
+        );
+    }
 }
 
 struct Server {

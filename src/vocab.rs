@@ -116,6 +116,8 @@ pub mod dct {
         NamedNodeRef::new_unchecked("http://purl.org/dc/terms/source");
     pub const IDENTIFIER: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://purl.org/dc/terms/identifier");
+    pub const IS_REPLACED_BY: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://purl.org/dc/terms/isReplacedBy");
 }
 
 /// SKOS terms.

@@ -273,3 +273,49 @@ async fn a_page_prints_the_host_a_proxy_names_but_never_rewrites_iris() {
         .unwrap();
     assert!(!send(&app, request).await.text().contains("<script>"));
 }
+
+#[tokio::test]
+async fn an_iri_the_data_says_is_replaced_moves_permanently() {
+    let app = app_with(writable());
+    let turtle = "<https://w3id.org/labgraph/id/org/ancienne> <http://purl.org/dc/terms/isReplacedBy> <https://w3id.org/labgraph/id/org/nouvelle> .\n<https://w3id.org/labgraph/id/org/nouvelle> <http://schema.org/name> \"Nouvelle\" .";
+    let reply = send(
+        &app,
+        authorized(Method::PUT, "/id/graph/renamed", "text/turtle", turtle),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.text());
+    let reply = send(&app, get_accept("/id/org/ancienne", BROWSER)).await;
+    assert_eq!(reply.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(reply.header(header::LOCATION), "/id/org/nouvelle");
+}
+
+#[tokio::test]
+async fn pages_of_known_classes_show_the_answers_of_their_named_queries() {
+    let app = app();
+    let page = send(&app, get_accept(SEMINAR_PATH, BROWSER)).await.text();
+    // The seminar: its programme with speakers, job titles and institutions, linked.
+    assert!(page.contains("Programme et intervenants"), "{page}");
+    assert!(
+        page.contains("<a href=\"&#x2f;id&#x2f;org&#x2f;pma\">"),
+        "{page}"
+    );
+    assert!(page.contains("Documents partagés"));
+    assert!(page.contains("Recommandations des ateliers"));
+    assert!(page.contains("Aucune recommandation enregistrée pour cet atelier"));
+    // A territory: its seminars and SDG coverage, by scale.
+    let page = send(&app, get_accept("/id/territory/epci/246200299", BROWSER))
+        .await
+        .text();
+    assert!(page.contains("Séminaires sur ce territoire"));
+    assert!(page.contains("actions à une échelle plus large"));
+    // A theme: what addresses it, and its SDG mapping with its status (proposed).
+    let page = send(&app, get_accept("/id/theme/ilots-de-chaleur", BROWSER))
+        .await
+        .text();
+    assert!(page.contains("Ce qui traite de ce thème"));
+    assert!(page.contains("proposé"), "{page}");
+    // A class with no section: the generic view alone.
+    let page = send(&app, get_accept("/id/org/pma", BROWSER)).await.text();
+    assert!(!page.contains("id=\"vue-1\""));
+    assert!(page.contains("Description"));
+}

@@ -86,6 +86,24 @@ pub async fn handle(
         iri: iri.clone(),
         message: e.to_string(),
     })?;
+    // Where the data says another IRI replaces this one: 301 to its page.
+    let replaced = {
+        let store = state.store.clone();
+        let subject = subject.clone();
+        tokio::task::spawn_blocking(move || store.replaced_by(&subject)).await??
+    };
+    if let Some(target) = replaced
+        && let Some(location) = pages::local_path(state.store.base(), target.as_str())
+        && let Ok(location) = HeaderValue::from_str(&location)
+    {
+        let mut response = Response::new(Body::from(format!(
+            "remplacée par / replaced by <{}>\n",
+            target.as_str()
+        )));
+        *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+        response.headers_mut().insert(header::LOCATION, location);
+        return Ok(response);
+    }
     let reprs: Vec<Repr> = offered().iter().map(|(r, _, _)| *r).collect();
     let repr = match (forced, params.format()?) {
         (Some(repr), _) => repr,
@@ -130,6 +148,11 @@ pub async fn handle(
                 let body = match repr {
                     Repr::Html => {
                         let labels = store.labels(&description.iris(), &pages::LANGUAGES)?;
+                        let sections = pages::domain::sections(
+                            store,
+                            &description.subject,
+                            &description.types(),
+                        )?;
                         let versions: Vec<_> = store
                             .versions(None)?
                             .into_iter()
@@ -145,6 +168,7 @@ pub async fn handle(
                                 alternates: &alternates,
                                 origin: &origin,
                                 license: None,
+                                sections: &sections,
                             },
                         )?
                         .into_bytes()

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use oxigraph::model::vocab::rdfs;
+use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
     GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple,
 };
@@ -45,6 +45,19 @@ impl Description {
     /// Whether another page of links follows.
     pub fn has_next(&self) -> bool {
         self.page * INCOMING_PAGE < self.incoming_total
+    }
+
+    /// The classes of the resource (`rdf:type`).
+    pub fn types(&self) -> Vec<NamedNode> {
+        let subject = NamedOrBlankNode::NamedNode(self.subject.clone());
+        self.outgoing
+            .iter()
+            .filter(|t| t.subject == subject && t.predicate == rdf::TYPE)
+            .filter_map(|t| match &t.object {
+                Term::NamedNode(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The IRIs every statement names, for their labels.
@@ -148,6 +161,21 @@ impl GraphStore {
             page,
             graphs,
         }))
+    }
+
+    /// The IRI that replaces `subject` (`dct:isReplacedBy`), when the data says one does.
+    pub fn replaced_by(&self, subject: &NamedNode) -> Result<Option<NamedNode>> {
+        for quad in self.store.quads_for_pattern(
+            Some(subject.into()),
+            Some(dct::IS_REPLACED_BY),
+            None,
+            None,
+        ) {
+            if let Term::NamedNode(n) = quad.map_err(|e| self.storage(e))?.object {
+                return Ok(Some(n));
+            }
+        }
+        Ok(None)
     }
 
     /// One page of the statements whose object is `object`, and how many there are.

@@ -18,17 +18,23 @@ use crate::iri::BaseIri;
 use crate::store::{Description, INCOMING_PAGE, Label, VersionInfo};
 use crate::vocab::schema;
 
+pub mod domain;
+pub use domain::Section;
+
 /// The languages of labels, in order of preference.
 pub const LANGUAGES: [&str; 2] = ["fr", "en"];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, text) in [
-        ("macros.html", include_str!("../templates/macros.html")),
-        ("resource.html", include_str!("../templates/resource.html")),
+        ("macros.html", include_str!("../../templates/macros.html")),
+        (
+            "resource.html",
+            include_str!("../../templates/resource.html"),
+        ),
         (
             "not-found.html",
-            include_str!("../templates/not-found.html"),
+            include_str!("../../templates/not-found.html"),
         ),
     ] {
         let text = if name == "macros.html" {
@@ -95,6 +101,8 @@ pub struct Context<'a> {
     /// The absolute URL of this server as clients reach it (for the canonical link).
     pub origin: &'a str,
     pub license: Option<&'a str>,
+    /// The domain view: the named queries that ask about this resource's class.
+    pub sections: &'a [Section],
 }
 
 /// The path of a resource's page on this server, for an IRI under the base IRI.
@@ -302,6 +310,7 @@ pub fn resource(description: &Description, cx: &Context<'_>) -> Result<String> {
         alternates => cx.alternates,
         jsonld => embedded_jsonld(description)?,
         types,
+        sections => cx.sections,
         properties,
         nested,
         incoming => groups(description.incoming.iter(), cx, true),
