@@ -140,7 +140,10 @@ pub async fn handle(
         let own = own.clone();
         async move {
             let permit = run::slot(&state)?;
-            let found = run::read(&state, None, move |store, _| {
+            // Within the server's time budget, like a query: the domain view runs named
+            // queries.
+            let budget = Some(state.options.timeout);
+            let found = run::read(&state, budget, move |store, token| {
                 let _permit = permit;
                 let Some(description) = store.describe(&subject, page)? else {
                     return Ok(None);
@@ -152,6 +155,7 @@ pub async fn handle(
                             store,
                             &description.subject,
                             &description.types(),
+                            token,
                         )?;
                         let versions: Vec<_> = store
                             .versions(None)?

@@ -9,13 +9,13 @@
 //! `?personName`) shows as one column: the name, linked to the IRI's page.
 
 use oxigraph::model::{NamedNode, Term, Variable};
-use oxigraph::sparql::QueryResults;
+use oxigraph::sparql::{CancellationToken, QueryResults};
 use serde::Serialize;
 
 use crate::error::Result;
 use crate::iri::BaseIri;
 use crate::queries;
-use crate::store::GraphStore;
+use crate::store::{Controls, GraphStore};
 use crate::vocab::LG;
 
 /// A section of the domain view: which class, which named query, bound how, titled how.
@@ -102,6 +102,7 @@ pub fn sections(
     store: &GraphStore,
     subject: &NamedNode,
     types: &[NamedNode],
+    cancel: &CancellationToken,
 ) -> Result<Vec<Section>> {
     let all = queries::all()?;
     let mut sections = Vec::new();
@@ -114,7 +115,13 @@ pub fn sections(
             Variable::new_unchecked(kind.param),
             Term::from(subject.clone()),
         )];
-        let QueryResults::Solutions(solutions) = store.evaluate(prepared, bindings)? else {
+        let controls = Controls {
+            dataset: None,
+            cancel: Some(cancel.clone()),
+        };
+        let QueryResults::Solutions(solutions) =
+            store.evaluate_with(prepared, bindings, &controls)?
+        else {
             continue;
         };
         let variables: Vec<String> = solutions
