@@ -3,53 +3,12 @@
 //! without bound, ill-formed values, and the headers every response carries. Each case
 //! was reported against an earlier version (issue 10) and failed there.
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use labgraph::config::BaseIri;
-use labgraph::http::{self, AdminToken, Options};
-use labgraph::vocab;
-use tower::ServiceExt as _;
+mod common;
 
-const TOKEN: &str = "test-admin-token-0123456789";
-
-fn app_with(options: Options) -> Router {
-    let base = BaseIri::parse(vocab::DEFAULT_BASE_IRI).unwrap();
-    http::app(labgraph::import::in_memory(base).unwrap(), options).unwrap()
-}
-
-fn writable() -> Options {
-    Options {
-        admin_token: Some(AdminToken::new(TOKEN, "test").unwrap()),
-        ..Options::default()
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::http::{TOKEN, app_with, send, writable};
+use labgraph::http::Options;
 
 fn query(text: &str) -> Request<Body> {
     Request::post("/sparql")

@@ -23,9 +23,12 @@
 //!   leave. Each test here starts a fresh server and replays the writes of the tests that
 //!   precede it in the manifest, then makes its own request.
 
+mod common;
+
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use common::http::{Reply, send};
 use labgraph::config::BaseIri;
 use labgraph::http::{self, AdminToken, Options};
 use oxigraph::io::{RdfFormat, RdfParser};
@@ -34,9 +37,8 @@ use oxigraph::model::{Graph, Literal, Term, Triple};
 use oxigraph::sparql::results::{
     QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
 };
-use tower::ServiceExt as _;
 
-const TOKEN: &str = "test-admin-token-0123456789";
+use common::http::TOKEN;
 /// The base IRI of the store: the graph `<BASE + path>` is at `/id/` + path.
 const BASE: &str = "http://example.org/id/";
 /// `$GRAPHSTORE$` as an IRI: the graphs the manifest names directly are under it.
@@ -59,39 +61,6 @@ fn app() -> Router {
         options,
     )
     .unwrap()
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(&name)
-            .map(|v| v.to_str().unwrap())
-            .unwrap_or_default()
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Reply {
-        status,
-        headers,
-        body,
-    }
 }
 
 /// A request with exactly the headers given (no others: several tests are about a missing
