@@ -44,17 +44,8 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let is_read = method == Method::GET || method == Method::HEAD;
     // Writes, and reads of a named graph, are the Graph Store Protocol's.
-    let graph_iri = format!("{}{path}", state.store.base().as_str());
-    let is_graph = match NamedNode::new(&graph_iri) {
-        Ok(graph) => {
-            let store = state.store.clone();
-            tokio::task::spawn_blocking(move || store.has_graph(graph.as_ref().into())).await??
-        }
-        Err(_) => false,
-    };
-    if !is_read || is_graph {
+    if method != Method::GET && method != Method::HEAD {
         return gsp::direct(
             State(state),
             Path(path),
@@ -65,6 +56,50 @@ pub async fn handle(
         )
         .await;
     }
+    // A suffix names the format: `/id/seminar/x.ttl` is `/id/seminar/x` in Turtle.
+    let suffixed = offered().into_iter().find_map(|(repr, suffix, _)| {
+        path.strip_suffix(&format!(".{suffix}"))
+            .filter(|rest| !rest.is_empty())
+            .map(|rest| (rest.to_owned(), repr))
+    });
+    let (resource_path, forced) = match suffixed {
+        Some((rest, repr)) => (rest, Some(repr)),
+        None => (path.clone(), None),
+    };
+    let base = state.store.base().as_str();
+    let iri = format!("{base}{resource_path}");
+    let subject = NamedNode::new(&iri);
+    // One trip to the store before anything else: whether the path names a graph, and
+    // whether the data says another IRI replaces the resource.
+    let (is_graph, replaced) = {
+        let store = state.store.clone();
+        let graph = NamedNode::new(format!("{base}{path}")).ok();
+        let subject = subject.as_ref().ok().cloned();
+        tokio::task::spawn_blocking(move || -> crate::error::Result<_> {
+            let is_graph = match graph {
+                Some(g) => store.has_graph(g.as_ref().into())?,
+                None => false,
+            };
+            let replaced = match subject {
+                Some(s) if !is_graph => store.replaced_by(&s)?,
+                _ => None,
+            };
+            Ok((is_graph, replaced))
+        })
+        .await??
+    };
+    if is_graph {
+        return gsp::direct(
+            State(state),
+            Path(path),
+            method,
+            RawQuery(raw),
+            headers,
+            body,
+        )
+        .await;
+    }
+    let path = resource_path;
     let params = Params::parse(raw.as_deref().unwrap_or_default().as_bytes());
     let page: usize = match params.one("page")? {
         None => 1,
@@ -72,26 +107,11 @@ pub async fn handle(
             ApiError::bad_request(format!("?page must be a number from 1, not '{p}'"))
         })?,
     };
-    // A suffix names the format: `/id/seminar/x.ttl` is `/id/seminar/x` in Turtle.
-    let suffixed = offered().into_iter().find_map(|(repr, suffix, _)| {
-        path.strip_suffix(&format!(".{suffix}"))
-            .map(|rest| (rest.to_owned(), repr))
-    });
-    let (path, forced) = match suffixed {
-        Some((rest, repr)) if !rest.is_empty() => (rest, Some(repr)),
-        _ => (path, None),
-    };
-    let iri = format!("{}{path}", state.store.base().as_str());
-    let subject = NamedNode::new(&iri).map_err(|e| Error::Iri {
+    let subject = subject.map_err(|e| Error::Iri {
         iri: iri.clone(),
         message: e.to_string(),
     })?;
     // Where the data says another IRI replaces this one: 301 to its page.
-    let replaced = {
-        let store = state.store.clone();
-        let subject = subject.clone();
-        tokio::task::spawn_blocking(move || store.replaced_by(&subject)).await??
-    };
     if let Some(target) = replaced
         && let Some(location) = pages::local_path(state.store.base(), target.as_str())
         && let Ok(location) = HeaderValue::from_str(&location)
@@ -157,11 +177,11 @@ pub async fn handle(
                             &description.types(),
                             token,
                         )?;
-                        let versions: Vec<_> = store
-                            .versions(None)?
-                            .into_iter()
-                            .filter(|v| description.graphs.contains(&v.graph))
-                            .collect();
+                        // The versions of the graphs that hold the resource, not all.
+                        let mut versions = Vec::new();
+                        for graph in &description.graphs {
+                            versions.extend(store.versions(Some(graph))?);
+                        }
                         pages::resource(
                             &description,
                             &pages::Context {

@@ -104,12 +104,9 @@ pub fn sections(
     types: &[NamedNode],
     cancel: &CancellationToken,
 ) -> Result<Vec<Section>> {
-    let all = queries::all()?;
     let mut sections = Vec::new();
     for kind in KINDS.iter().filter(|k| applies(k, types)) {
-        let Some(query) = all.iter().find(|q| q.name == kind.query) else {
-            continue;
-        };
+        let query = queries::find(kind.query)?;
         let prepared = store.prepare(query.text)?;
         let bindings = vec![(
             Variable::new_unchecked(kind.param),

@@ -162,8 +162,8 @@ fn value(term: &Term, cx: &Context<'_>) -> Link {
                 .then(|| short(l.datatype().as_str(), cx.base)),
             anchor: None,
         },
-        #[allow(unreachable_patterns)]
-        _ => Link {
+        // An RDF 1.2 triple term, shown as written.
+        Term::Triple(_) => Link {
             kind: "literal",
             text: term.to_string(),
             language: String::new(),
