@@ -123,6 +123,28 @@ fn python_sparqlwrapper_and_rdflib_against_a_live_server() {
     eprintln!("{said}");
 }
 
+/// A person's walk through the resource pages in Debian's chromium, driven by Playwright
+/// (tests/clients/pages.py): home → seminars → the seminar → a speaker → the institution →
+/// the territory → an SDG goal → a target, checking what each page shows, axe-core's
+/// accessibility rules on each (no serious or critical violation), and the seminar's
+/// embedded JSON-LD against its data, with rdflib. The screenshots go under target/, or
+/// where `LABGRAPH_SCREENSHOTS` says (`docs/screenshots` for the README's).
+#[test]
+fn a_person_walks_the_resource_pages_in_headless_chromium() {
+    let python = python_with_clients();
+    let server = Server::start(&[]);
+    let shots = std::env::var("LABGRAPH_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_TARGET_TMPDIR")).join("pages-screenshots"));
+    let output = run(Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/pages.py"))
+        .arg(&server.url)
+        .arg(&shots));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("pages checks passed"), "{said}");
+    eprintln!("{said}");
+}
+
 /// Debian's chromium, headless, on loopback only, dumping the DOM once the page's
 /// scripts and fetches have settled.
 fn chromium_dom(url: &str) -> String {

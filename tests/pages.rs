@@ -315,7 +315,176 @@ async fn pages_of_known_classes_show_the_answers_of_their_named_queries() {
     assert!(page.contains("Ce qui traite de ce thème"));
     assert!(page.contains("proposé"), "{page}");
     // A class with no section: the generic view alone.
-    let page = send(&app, get_accept("/id/org/pma", BROWSER)).await.text();
+    let page = send(&app, get_accept("/id/place/louvre-lens-vallee", BROWSER))
+        .await
+        .text();
     assert!(!page.contains("id=\"vue-1\""));
     assert!(page.contains("Description"));
+}
+
+#[tokio::test]
+async fn every_class_of_the_model_has_its_domain_view() {
+    let app = app();
+    // (page, what its domain view must show)
+    let cases: [(&str, &[&str]); 7] = [
+        (
+            SEMINAR_PATH,
+            &[
+                "Dans la série",
+                "Séminaire territorial du Lab des transitions - Communauté urbaine de Dunkerque",
+                "Objectifs et cibles ODD atteints par ses thèmes et ses actions",
+                "Étude de surchauffe urbaine de l&#x27;AULA",
+            ],
+        ),
+        (
+            "/id/person/sandrine-joffres",
+            &["Interventions", "Atelier B"],
+        ),
+        (
+            "/id/org/cabbalr",
+            &["Intervenants pour cette institution", "Sandrine Joffres"],
+        ),
+        (
+            "/id/action/pat-cabbalr",
+            &["Objectifs et cibles ODD de cette action", "déduit"],
+        ),
+        (
+            "/id/territory/epci/200072460",
+            &[
+                "Sur ce territoire",
+                "Projet alimentaire territorial (PAT) de la CABBALR",
+                "QPV",
+            ],
+        ),
+        (
+            "/resource?iri=http%3A%2F%2Fmetadata.un.org%2Fsdg%2F2",
+            &[
+                "Ce qui est relié à cet objectif ou à ses cibles",
+                "Correspondance proposée entre les thèmes de la transition et les cibles ODD",
+                "Actions liées à cet objectif, en détail",
+            ],
+        ),
+        (
+            "/resource?iri=http%3A%2F%2Fmetadata.un.org%2Fsdg%2F2.4",
+            &["Ce qui est relié à cette cible", "déduit", "proposé"],
+        ),
+    ];
+    for (path, shown) in cases {
+        let reply = send(&app, get_accept(path, BROWSER)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        let page = reply.text();
+        for text in shown {
+            assert!(page.contains(text), "{path}: no {text:?} in\n{page}");
+        }
+        // Each section opens its query, bound as the page ran it, in the query page.
+        assert!(page.contains("&#x2f;sparql#query="), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn iris_outside_the_base_that_the_store_describes_have_pages_too() {
+    let app = app();
+    let target = "/resource?iri=http%3A%2F%2Fmetadata.un.org%2Fsdg%2F2.4";
+    // The territory's page links an SDG goal to its page here, not to the UN's server.
+    let page = send(&app, get_accept("/id/territory/epci/200072460", BROWSER))
+        .await
+        .text();
+    assert!(
+        page.contains("&#x2f;resource?iri=http%3A%2F%2Fmetadata.un.org%2Fsdg%2F2\""),
+        "{page}"
+    );
+    // The UN's texts in French and English.
+    let reply = send(&app, get_accept(target, BROWSER)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = reply.text();
+    assert!(
+        page.contains("Cible 2.4") && page.contains("Target 2.4"),
+        "{page}"
+    );
+    // Its RDF, by ?format= (no suffix on a query string).
+    let reply = send(&app, get(&format!("{target}&format=ttl"))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(
+        reply.header(header::CONTENT_LOCATION),
+        format!("{target}&format=ttl")
+    );
+    let triples = parse_graph(&reply.body, RdfFormat::Turtle);
+    assert!(
+        triples
+            .iter()
+            .any(|t| t.predicate.as_str() == "http://www.w3.org/2004/02/skos/core#notation")
+    );
+    // An IRI under the base moves to its /id/ path; the others get their status.
+    let reply = send(&app, get(&format!("/resource?iri={}", encode(SEMINAR)))).await;
+    assert_eq!(reply.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(reply.header(header::LOCATION), SEMINAR_PATH);
+    for (uri, status) in [
+        ("/resource", StatusCode::BAD_REQUEST),
+        ("/resource?iri=not%20an%20iri", StatusCode::BAD_REQUEST),
+        (
+            "/resource?iri=http%3A%2F%2Fexample.org%2Fnothing",
+            StatusCode::NOT_FOUND,
+        ),
+        (&format!("{target}&format=docx"), StatusCode::BAD_REQUEST),
+    ] {
+        let reply = send(&app, get_accept(uri, BROWSER)).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.text());
+    }
+}
+
+#[tokio::test]
+async fn the_home_page_leads_to_paged_lists() {
+    let app = app();
+    let home = send(&app, get_accept("/", BROWSER)).await.text();
+    for list in ["seminars", "institutions", "territories", "themes", "sdg"] {
+        assert!(home.contains(&format!("href=\"/lists/{list}\"")), "{home}");
+        let reply = send(&app, get_accept(&format!("/lists/{list}"), BROWSER)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{list}");
+        assert!(reply.header(header::CONTENT_TYPE).starts_with("text/html"));
+    }
+    // The 17 goals, in their order, each linked to its page here.
+    let sdg = send(&app, get_accept("/lists/sdg", BROWSER)).await.text();
+    assert_eq!(sdg.matches("<tr>").count(), 1 + 17, "{sdg}");
+    let first = sdg.find("Pas de pauvreté").unwrap();
+    let last = sdg
+        .find("Partenariats pour la réalisation des objectifs")
+        .unwrap();
+    assert!(first < last);
+    // Seminars, latest first, linked to their pages.
+    let seminars = send(&app, get_accept("/lists/seminars", BROWSER))
+        .await
+        .text();
+    assert!(seminars.contains(SEMINAR_NAME.replace('\'', "&#x27;").as_str()));
+    assert!(seminars.contains("&#x2f;id&#x2f;seminar&#x2f;pma-artois-2022-12-01"));
+    // Territories run to several pages: rel="next", then the next page, then no more.
+    let reply = send(&app, get_accept("/lists/territories", BROWSER)).await;
+    assert!(
+        reply
+            .header(header::LINK)
+            .contains("</lists/territories?page=2>; rel=\"next\""),
+        "{:?}",
+        reply.headers
+    );
+    let etag = reply.header(header::ETAG).to_owned();
+    let again = axum::http::Request::builder()
+        .uri("/lists/territories")
+        .header(header::ACCEPT, BROWSER)
+        .header(header::IF_NONE_MATCH, &etag)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, again).await.status, StatusCode::NOT_MODIFIED);
+    let second = send(&app, get_accept("/lists/territories?page=2", BROWSER)).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.text().contains("Page 2 sur"));
+    for (uri, status) in [
+        ("/lists/territories?page=99", StatusCode::NOT_FOUND),
+        ("/lists/territories?page=0", StatusCode::BAD_REQUEST),
+        ("/lists/nothing", StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(
+            send(&app, get_accept(uri, BROWSER)).await.status,
+            status,
+            "{uri}"
+        );
+    }
 }

@@ -150,6 +150,15 @@ pub async fn home() -> Response {
                 )
             })
             .collect();
+        let browse: String = crate::pages::lists::LISTS
+            .iter()
+            .map(|list| {
+                format!(
+                    "<li><a href=\"/lists/{}\">{}</a> <span class=\"en\" lang=\"en\">— {}</span></li>\n",
+                    list.name, list.fr, list.en
+                )
+            })
+            .collect();
         format!(
             r#"<!doctype html>
 <html lang="fr">
@@ -160,7 +169,12 @@ pub async fn home() -> Response {
 <header><h1>labgraph — référentiel du Lab des transitions (IREV)</h1>
 <p>Séminaires, acteurs, territoires (EPCI, communes, QPV), thèmes de la transition, ressources et actions de la Politique de la ville, reliés aux Objectifs de développement durable (ODD).</p>
 <p lang="en" class="en">Seminars, actors, territories, transition themes, resources and Politique de la ville actions, related to the UN Sustainable Development Goals.</p></header>
-<main><ul>
+<main>
+<h2>Parcourir le référentiel <span class="en" lang="en">— browse</span></h2>
+<ul>
+{browse}</ul>
+<h2>Services <span class="en" lang="en">— what this server offers</span></h2>
+<ul>
 {items}<li><a href="{SPARQL}?format=turtle">Description du service</a> <span class="en" lang="en">— SPARQL service description (Turtle)</span></li>
 </ul><p class="en">labgraph {}</p></main>
 </body></html>

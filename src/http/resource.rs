@@ -99,61 +99,165 @@ pub async fn handle(
         )
         .await;
     }
-    let path = resource_path;
-    let params = Params::parse(raw.as_deref().unwrap_or_default().as_bytes());
-    let page: usize = match params.one("page")? {
-        None => 1,
-        Some(p) => p.parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
-            ApiError::bad_request(format!("?page must be a number from 1, not '{p}'"))
-        })?,
-    };
     let subject = subject.map_err(|e| Error::Iri {
         iri: iri.clone(),
         message: e.to_string(),
     })?;
-    // Where the data says another IRI replaces this one: 301 to its page.
-    if let Some(target) = replaced
-        && let Some(location) = pages::local_path(state.store.base(), target.as_str())
-        && let Ok(location) = HeaderValue::from_str(&location)
-    {
-        let mut response = Response::new(Body::from(format!(
-            "remplacée par / replaced by <{}>\n",
-            target.as_str()
-        )));
-        *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    serve(
+        &state,
+        &method,
+        &headers,
+        raw.as_deref(),
+        Address::Local(resource_path),
+        forced,
+        replaced,
+        subject,
+    )
+    .await
+}
+
+/// `/resource?iri=…`: the page and the RDF of an IRI outside the base IRI that the store
+/// describes (an SDG goal, target or indicator of the UN; a term of the ontology), the
+/// same as `/id/…` for the IRIs it mints. An IRI under the base moves to its `/id/` path.
+pub async fn external(
+    State(state): State<Shared>,
+    method: Method,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(raw.as_deref().unwrap_or_default().as_bytes());
+    let Some(iri) = params.one("iri")? else {
+        return Err(ApiError::bad_request(
+            "?iri= names the resource: /resource?iri=http%3A%2F%2Fmetadata.un.org%2Fsdg%2F11",
+        ));
+    };
+    let subject = NamedNode::new(iri)
+        .map_err(|e| ApiError::bad_request(format!("?iri={iri} is not an absolute IRI: {e}")))?;
+    if let Some(location) = pages::local_path(state.store.base(), subject.as_str()) {
+        return Ok(moved(&location, subject.as_str()));
+    }
+    let replaced = {
+        let store = state.store.clone();
+        let subject = subject.clone();
+        tokio::task::spawn_blocking(move || store.replaced_by(&subject)).await??
+    };
+    serve(
+        &state,
+        &method,
+        &headers,
+        raw.as_deref(),
+        Address::External(subject.as_str().to_owned()),
+        None,
+        replaced,
+        subject,
+    )
+    .await
+}
+
+/// Where a resource's page is on this server: `/id/{path}` for an IRI under the base,
+/// `/resource?iri=…` for another.
+enum Address {
+    Local(String),
+    External(String),
+}
+
+impl Address {
+    /// The page's URL, whatever the format.
+    fn own(&self) -> String {
+        match self {
+            Address::Local(path) => format!("/id/{path}"),
+            Address::External(iri) => pages::external_path(iri),
+        }
+    }
+
+    /// Its URL in the format of `suffix`.
+    fn in_format(&self, suffix: &str) -> String {
+        match self {
+            Address::Local(_) => format!("{}.{suffix}", self.own()),
+            Address::External(_) => format!("{}&format={suffix}", self.own()),
+        }
+    }
+
+    /// The prefix of the URLs of its pages of links, to which a page number is added.
+    fn pager(&self) -> String {
+        match self {
+            Address::Local(_) => format!("{}?page=", self.own()),
+            Address::External(_) => format!("{}&page=", self.own()),
+        }
+    }
+}
+
+/// 301 to `location`, the page of `target`.
+fn moved(location: &str, target: &str) -> Response {
+    let mut response = Response::new(Body::from(format!(
+        "remplacée par / replaced by <{target}>\n"
+    )));
+    *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    if let Ok(location) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, location);
-        return Ok(response);
+    }
+    response
+}
+
+/// The description of `subject` at `address`, in the format asked for.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    state: &Shared,
+    method: &Method,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+    address: Address,
+    forced: Option<Repr>,
+    replaced: Option<NamedNode>,
+    subject: NamedNode,
+) -> Result<Response, ApiError> {
+    let iri = subject.as_str().to_owned();
+    let params = Params::parse(raw.unwrap_or_default().as_bytes());
+    let page = page_number(&params)?;
+    // Where the data says another IRI replaces this one: 301 to its page.
+    if let Some(target) = replaced {
+        let location = pages::href(state.store.base(), target.as_str(), true);
+        return Ok(moved(&location, target.as_str()));
     }
     let reprs: Vec<Repr> = offered().iter().map(|(r, _, _)| *r).collect();
     let repr = match (forced, params.format()?) {
         (Some(repr), _) => repr,
-        (None, Some(format)) if ["html", "text/html"].contains(&format.trim()) => Repr::Html,
-        // A format that names none of the offers is an error, not a wish Accept decides.
-        (None, Some(format)) => negotiate::choose(&reprs, Some("x-none/x-none"), Some(format))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "unknown format '{format}': a resource is offered as {}",
-                    names()
-                ))
-            })?,
-        (None, None) => negotiate::choose(&reprs, accept(&headers), None)
+        (None, Some(format)) => {
+            let format = format.trim();
+            match offered().iter().find(|(_, suffix, _)| *suffix == format) {
+                Some((repr, _, _)) => *repr,
+                None if format == "text/html" => Repr::Html,
+                // A format that names none of the offers is an error, not a wish Accept
+                // decides.
+                None => negotiate::choose(&reprs, Some("x-none/x-none"), Some(format)).ok_or_else(
+                    || {
+                        ApiError::bad_request(format!(
+                            "unknown format '{format}': a resource is offered as {}",
+                            names()
+                        ))
+                    },
+                )?,
+            }
+        }
+        (None, None) => negotiate::choose(&reprs, accept(headers), None)
             .ok_or_else(|| ApiError::not_acceptable(&reprs))?,
     };
-    let own = format!("/id/{path}");
+    let own = address.own();
+    let pager = address.pager();
     let alternates: Vec<Alternate> = offered()
         .iter()
         .map(|(r, suffix, name)| Alternate {
             name,
             media_type: r.media_type(),
-            href: format!("{own}.{suffix}"),
+            href: address.in_format(suffix),
         })
         .collect();
     let suffix = offered()
         .iter()
         .find(|(r, _, _)| *r == repr)
         .map_or("ttl", |(_, s, _)| *s);
-    let origin = origin(&headers);
-    let tag = Tag::new(&state, ("resource", &iri, repr.media_type(), page, &origin));
+    let origin = origin(headers);
+    let tag = Tag::new(state, ("resource", &iri, repr.media_type(), page, &origin));
     let compute = {
         let state = state.clone();
         let alternates = alternates.clone();
@@ -189,6 +293,7 @@ pub async fn handle(
                                 labels: &labels,
                                 versions: &versions,
                                 path: &own,
+                                pager: &pager,
                                 alternates: &alternates,
                                 origin: &origin,
                                 license: None,
@@ -202,7 +307,7 @@ pub async fn handle(
                 };
                 let next = description
                     .has_next()
-                    .then(|| format!("<{own}?page={}>; rel=\"next\"", page + 1));
+                    .then(|| format!("<{pager}{}>; rel=\"next\"", page + 1));
                 Ok(Some((body, next)))
             })
             .await?;
@@ -216,7 +321,7 @@ pub async fn handle(
             }
         }
     };
-    let mut response = respond::cached(&state, &headers, tag, compute).await?;
+    let mut response = respond::cached(state, headers, tag, compute).await?;
     let links: Vec<String> = alternates
         .iter()
         .map(|a| format!("<{}>; rel=\"alternate\"; type=\"{}\"", a.href, a.media_type))
@@ -226,7 +331,7 @@ pub async fn handle(
         header::VARY,
         HeaderValue::from_static("Accept, Accept-Language"),
     );
-    if let Ok(location) = HeaderValue::from_str(&format!("{own}.{suffix}")) {
+    if let Ok(location) = HeaderValue::from_str(&address.in_format(suffix)) {
         response_headers.insert(header::CONTENT_LOCATION, location);
     }
     if let Ok(links) = HeaderValue::from_str(&links.join(", ")) {
@@ -238,6 +343,90 @@ pub async fn handle(
             HeaderValue::from_static(PAGE_CSP),
         );
     }
+    Ok(if *method == Method::HEAD {
+        respond::head(response)
+    } else {
+        response
+    })
+}
+
+/// `?page=N`, from 1 (the first when absent).
+fn page_number(params: &Params) -> Result<usize, ApiError> {
+    match params.one("page")? {
+        None => Ok(1),
+        Some(p) => p.parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
+            ApiError::bad_request(format!("?page must be a number from 1, not '{p}'"))
+        }),
+    }
+}
+
+/// `GET /lists/{name}`: an index page (seminars, institutions, territories, themes, the
+/// SDGs), a page at a time (`?page=N`, `Link: rel="next"`), cached like a query.
+pub async fn list(
+    State(state): State<Shared>,
+    Path(name): Path<String>,
+    method: Method,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(list) = pages::lists::find(&name) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "liste inconnue",
+            "unknown list",
+            format!(
+                "no list '{name}': the lists are {}",
+                pages::lists::LISTS
+                    .iter()
+                    .map(|l| format!("/lists/{}", l.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    let params = Params::parse(raw.as_deref().unwrap_or_default().as_bytes());
+    let page = page_number(&params)?;
+    let path = format!("/lists/{}", list.name);
+    let origin = origin(&headers);
+    let tag = Tag::new(&state, ("list", list.name, page, &origin));
+    let compute = {
+        let state = state.clone();
+        async move {
+            let permit = run::slot(&state)?;
+            let budget = Some(state.options.timeout);
+            let (body, next) = run::read(&state, budget, move |store, token| {
+                let _permit = permit;
+                let content = pages::lists::page(store, list, page, token)?;
+                let pages_in_all = content.total.div_ceil(pages::LIST_PAGE).max(1);
+                if page > pages_in_all {
+                    return Ok((None, None));
+                }
+                let next = (page < pages_in_all)
+                    .then(|| format!("<{path}?page={}>; rel=\"next\"", page + 1));
+                let body = pages::list(list, page, &content, &path, &origin)?;
+                Ok((Some(body), next))
+            })
+            .await?;
+            match body {
+                Some(body) => Ok(Entry {
+                    body: body.into_bytes().into(),
+                    content_type: Repr::Html.media_type(),
+                    link: next,
+                }),
+                None => Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "page inexistante",
+                    "no such page",
+                    format!("the list {} has fewer than {page} pages", list.name),
+                )),
+            }
+        }
+    };
+    let mut response = respond::cached(&state, &headers, tag, compute).await?;
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
     Ok(if method == Method::HEAD {
         respond::head(response)
     } else {

@@ -8,6 +8,8 @@
 //! A column holding an IRI that has a companion column of its name (`?person` and
 //! `?personName`) shows as one column: the name, linked to the IRI's page.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use oxigraph::model::{NamedNode, Term, Variable};
 use oxigraph::sparql::{CancellationToken, QueryResults};
 use serde::Serialize;
@@ -15,38 +17,91 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::iri::BaseIri;
 use crate::queries;
-use crate::store::{Controls, GraphStore};
+use crate::store::{Controls, GraphStore, Label};
 use crate::vocab::LG;
 
-/// A section of the domain view: which class, which named query, bound how, titled how.
+/// A section of the domain view: which class, which query, bound how, titled how.
 struct Kind {
     class: &'static str,
-    query: &'static str,
+    query: Source,
     param: &'static str,
     fr: &'static str,
     en: &'static str,
 }
 
+/// Where a section's query comes from: a named query (a competency question, whose
+/// answer the page shows), or a query of the pages only (`queries/internal/page-*.rq`).
+#[derive(Clone, Copy)]
+enum Source {
+    Named(&'static str),
+    Page(&'static str, &'static str),
+}
+
+use Source::{Named, Page};
+
+const PAGE_SDG_CONCEPT: Source = Page(
+    "page-sdg-concept",
+    include_str!("../../queries/internal/page-sdg-concept.rq"),
+);
+const PAGE_SEMINAR_SDG: Source = Page(
+    "page-seminar-sdg",
+    include_str!("../../queries/internal/page-seminar-sdg.rq"),
+);
+const PAGE_SEMINAR_NEXT: Source = Page(
+    "page-seminar-next",
+    include_str!("../../queries/internal/page-seminar-next.rq"),
+);
+const PAGE_TERRITORY: Source = Page(
+    "page-territory",
+    include_str!("../../queries/internal/page-territory.rq"),
+);
+
 const SCHEMA_EVENT_SERIES: &str = "http://schema.org/EventSeries";
+const SCHEMA_PERSON: &str = "http://schema.org/Person";
+const SCHEMA_ORGANIZATION: &str = "http://schema.org/Organization";
 const SKOS_CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
 
 #[rustfmt::skip]
 const KINDS: &[Kind] = &[
-    Kind { class: "Seminar", query: "seminar-speakers", param: "seminar",
+    Kind { class: "Seminar", query: Named("series-seminars"), param: "seminar",
+        fr: "Dans la série", en: "in the series" },
+    Kind { class: "Seminar", query: PAGE_SEMINAR_NEXT, param: "seminar",
+        fr: "Séminaire suivant de la série", en: "next seminar of the series" },
+    Kind { class: "Seminar", query: Named("seminar-speakers"), param: "seminar",
         fr: "Programme et intervenants", en: "programme and speakers" },
-    Kind { class: "Seminar", query: "seminar-resources", param: "seminar",
+    Kind { class: "Seminar", query: Named("seminar-resources"), param: "seminar",
         fr: "Documents partagés", en: "shared documents" },
-    Kind { class: "Seminar", query: "workshop-recommendations", param: "seminar",
+    Kind { class: "Seminar", query: Named("workshop-recommendations"), param: "seminar",
         fr: "Recommandations des ateliers", en: "workshop recommendations" },
-    Kind { class: SCHEMA_EVENT_SERIES, query: "series-seminars", param: "series",
+    Kind { class: "Seminar", query: PAGE_SEMINAR_SDG, param: "seminar",
+        fr: "Objectifs et cibles ODD atteints par ses thèmes et ses actions, et le statut de chaque lien", en: "SDG goals and targets reached through its themes and actions, and the status of each link" },
+    Kind { class: SCHEMA_EVENT_SERIES, query: Named("series-seminars"), param: "series",
         fr: "Séminaires de la série", en: "seminars of the series" },
-    Kind { class: SKOS_CONCEPT, query: "theme-overview", param: "theme",
+    Kind { class: SCHEMA_EVENT_SERIES, query: Named("lab-institutions"), param: "series",
+        fr: "Institutions du Lab", en: "the Lab's institutions" },
+    Kind { class: SCHEMA_PERSON, query: Named("seminar-speakers"), param: "person",
+        fr: "Interventions", en: "talks and workshops" },
+    Kind { class: SCHEMA_ORGANIZATION, query: Named("seminar-speakers"), param: "institution",
+        fr: "Intervenants pour cette institution", en: "speakers on its behalf" },
+    Kind { class: SCHEMA_ORGANIZATION, query: Named("lab-institutions"), param: "institution",
+        fr: "Place dans le Lab des transitions", en: "part in the Lab des transitions" },
+    Kind { class: SKOS_CONCEPT, query: Named("theme-overview"), param: "theme",
         fr: "Ce qui traite de ce thème", en: "what addresses this theme" },
-    Kind { class: "SDGGoal", query: "goal-actions", param: "goal",
-        fr: "Actions liées à cet objectif, et ce qui fonde chaque lien", en: "actions linked to this goal, and what each link rests on" },
-    Kind { class: "Territory", query: "seminars-on-territory", param: "territory",
+    Kind { class: "SDGGoal", query: PAGE_SDG_CONCEPT, param: "concept",
+        fr: "Ce qui est relié à cet objectif ou à ses cibles, et ce qui fonde chaque lien", en: "what is linked to this goal or its targets, and what each link rests on" },
+    Kind { class: "SDGTarget", query: PAGE_SDG_CONCEPT, param: "concept",
+        fr: "Ce qui est relié à cette cible ou à ses indicateurs, et ce qui fonde chaque lien", en: "what is linked to this target or its indicators, and what each link rests on" },
+    Kind { class: "SDGIndicator", query: PAGE_SDG_CONCEPT, param: "concept",
+        fr: "Ce qui est relié à cet indicateur, et ce qui fonde chaque lien", en: "what is linked to this indicator, and what each link rests on" },
+    Kind { class: "SDGGoal", query: Named("goal-actions"), param: "goal",
+        fr: "Actions liées à cet objectif, en détail", en: "actions linked to this goal, in detail" },
+    Kind { class: "Action", query: Named("goal-actions"), param: "action",
+        fr: "Objectifs et cibles ODD de cette action, et ce qui fonde chaque lien", en: "SDG goals and targets of this action, and what each link rests on" },
+    Kind { class: "Territory", query: PAGE_TERRITORY, param: "territory",
+        fr: "Sur ce territoire", en: "on this territory" },
+    Kind { class: "Territory", query: Named("seminars-on-territory"), param: "territory",
         fr: "Séminaires sur ce territoire", en: "seminars on this territory" },
-    Kind { class: "Territory", query: "territory-sdg-coverage", param: "territory",
+    Kind { class: "Territory", query: Named("territory-sdg-coverage"), param: "territory",
         fr: "Couverture ODD", en: "SDG coverage" },
 ];
 
@@ -66,12 +121,14 @@ pub struct Section {
     pub fr: &'static str,
     pub en: &'static str,
     pub query: &'static str,
+    /// The query page, with the section's query bound as the page ran it.
+    pub href: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 /// A cell: its text, and where it leads when it names a resource.
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 pub struct Cell {
     pub text: String,
     pub href: Option<String>,
@@ -104,44 +161,109 @@ pub fn sections(
     types: &[NamedNode],
     cancel: &CancellationToken,
 ) -> Result<Vec<Section>> {
-    let mut sections = Vec::new();
+    let mut answers = Vec::new();
     for kind in KINDS.iter().filter(|k| applies(k, types)) {
-        let query = queries::find(kind.query)?;
-        let prepared = store.prepare(query.text)?;
-        let bindings = vec![(
-            Variable::new_unchecked(kind.param),
-            Term::from(subject.clone()),
-        )];
-        let controls = Controls {
-            dataset: None,
-            cancel: Some(cancel.clone()),
+        let (name, text) = match kind.query {
+            Named(name) => (name, queries::find(name)?.text),
+            Page(name, text) => (name, text),
         };
-        let QueryResults::Solutions(solutions) =
-            store.evaluate_with(prepared, bindings, &controls)?
-        else {
-            continue;
-        };
-        let variables: Vec<String> = solutions
-            .variables()
-            .iter()
-            .map(|v| v.as_str().to_owned())
-            .collect();
-        let mut rows: Vec<Vec<Option<Term>>> = Vec::new();
-        for solution in solutions {
-            let solution = solution.map_err(crate::store::evaluation_error)?;
-            rows.push(
-                variables
-                    .iter()
-                    .map(|v| solution.get(v.as_str()).cloned())
-                    .collect(),
-            );
-        }
+        let (variables, rows) = answer(
+            store,
+            text,
+            vec![(
+                Variable::new_unchecked(kind.param),
+                Term::from(subject.clone()),
+            )],
+            cancel,
+        )?;
+        let rows = rows.collect::<Result<Vec<_>>>()?;
         if rows.is_empty() {
             continue;
         }
-        sections.push(table(kind, &variables, rows, subject, store.base()));
+        // The query as the page ran it, to open in the query page.
+        let bound = format!(
+            "{}\nVALUES ?{} {{ <{}> }}\n",
+            text.trim_end(),
+            kind.param,
+            subject.as_str()
+        );
+        answers.push((kind, name, bound, variables, rows));
     }
-    Ok(sections)
+    // A label for every IRI the answers name: the text of a cell without a companion
+    // name, and whether the store describes an IRI outside the base (its page is here).
+    let labels = labels_of(store, answers.iter().flat_map(|a| &a.4))?;
+    Ok(answers
+        .into_iter()
+        .map(|(kind, name, bound, variables, rows)| {
+            let (columns, rows) = table(
+                Some(kind.param),
+                &variables,
+                rows,
+                Some(subject),
+                store.base(),
+                &labels,
+            );
+            Section {
+                fr: kind.fr,
+                en: kind.en,
+                query: name,
+                href: super::query_page(&bound),
+                columns,
+                rows,
+            }
+        })
+        .collect())
+}
+
+/// The labels of the IRIs that `rows` name.
+pub(super) fn labels_of<'r>(
+    store: &GraphStore,
+    rows: impl Iterator<Item = &'r Vec<Option<Term>>>,
+) -> Result<BTreeMap<NamedNode, Label>> {
+    let mut iris: BTreeSet<NamedNode> = BTreeSet::new();
+    for term in rows.flatten().flatten() {
+        if let Term::NamedNode(n) = term {
+            iris.insert(n.clone());
+        }
+    }
+    store.labels(&iris.into_iter().collect::<Vec<_>>(), &super::LANGUAGES)
+}
+
+/// The rows of a query's answer, each in the order of `variables`.
+type Rows = Box<dyn Iterator<Item = Result<Vec<Option<Term>>>>>;
+
+/// The answer of the SELECT query `text` with `bindings`: its variables and its rows.
+pub(super) fn answer(
+    store: &GraphStore,
+    text: &str,
+    bindings: Vec<(Variable, Term)>,
+    cancel: &CancellationToken,
+) -> Result<(Vec<String>, Rows)> {
+    let prepared = store.prepare(text)?;
+    let controls = Controls {
+        dataset: None,
+        cancel: Some(cancel.clone()),
+    };
+    let QueryResults::Solutions(solutions) = store.evaluate_with(prepared, bindings, &controls)?
+    else {
+        return Err(crate::error::Error::Render(
+            "a page's query is a SELECT query".into(),
+        ));
+    };
+    let variables: Vec<String> = solutions
+        .variables()
+        .iter()
+        .map(|v| v.as_str().to_owned())
+        .collect();
+    let names = variables.clone();
+    let rows = solutions.map(move |solution| {
+        let solution = solution.map_err(crate::store::evaluation_error)?;
+        Ok(names
+            .iter()
+            .map(|v| solution.get(v.as_str()).cloned())
+            .collect())
+    });
+    Ok((variables, Box::new(rows)))
 }
 
 /// The companion column that names an IRI column, if any.
@@ -153,13 +275,18 @@ fn companion(variables: &[String], column: &str) -> Option<usize> {
     })
 }
 
-fn table(
-    kind: &Kind,
+/// The columns and rows a page shows of a query's answer. The column of `param` is left
+/// out, and so is `subject` (the page's own resource) wherever a column holds nothing
+/// else; rows that show the same cells are shown once.
+pub(super) fn table(
+    param: Option<&str>,
     variables: &[String],
     rows: Vec<Vec<Option<Term>>>,
-    subject: &NamedNode,
+    subject: Option<&NamedNode>,
     base: &BaseIri,
-) -> Section {
+    labels: &BTreeMap<NamedNode, Label>,
+) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let subject = subject.map(|s| Term::from(s.clone()));
     let named: Vec<usize> = (0..variables.len())
         .filter_map(|i| companion(variables, &variables[i]))
         .collect();
@@ -171,28 +298,26 @@ fn table(
             rows.iter().any(|row| {
                 row[*i]
                     .as_ref()
-                    .is_some_and(|t| *t != Term::from(subject.clone()))
+                    .is_some_and(|t| Some(t) != subject.as_ref())
             })
         })
-        .filter(|i| variables[*i] != kind.param)
+        .filter(|i| Some(variables[*i].as_str()) != param)
         .collect();
     let cell = |row: &[Option<Term>], i: usize| -> Cell {
         let label = companion(variables, &variables[i]).and_then(|c| row[c].clone());
         match (&row[i], label) {
             (Some(Term::NamedNode(n)), label) => {
-                let (text, language) = match label {
-                    Some(Term::Literal(l)) => (
+                let (text, language) = match (label, labels.get(n)) {
+                    (Some(Term::Literal(l)), _) => (
                         l.value().to_owned(),
                         l.language().unwrap_or_default().to_owned(),
                     ),
+                    (_, Some(label)) => (label.text.clone(), label.language.clone()),
                     _ => (n.as_str().to_owned(), String::new()),
                 };
                 Cell {
                     text,
-                    href: Some(
-                        super::local_path(base, n.as_str())
-                            .unwrap_or_else(|| n.as_str().to_owned()),
-                    ),
+                    href: Some(super::href(base, n.as_str(), labels.contains_key(n))),
                     language,
                 }
             }
@@ -213,16 +338,17 @@ fn table(
             },
         }
     };
-    Section {
-        fr: kind.fr,
-        en: kind.en,
-        query: kind.query,
-        columns: shown.iter().map(|i| heading(&variables[*i])).collect(),
-        rows: rows
-            .iter()
-            .map(|row| shown.iter().map(|i| cell(row, *i)).collect())
-            .collect(),
+    let mut shown_rows: Vec<Vec<Cell>> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let cells: Vec<Cell> = shown.iter().map(|i| cell(row, *i)).collect();
+        if !shown_rows.contains(&cells) {
+            shown_rows.push(cells);
+        }
     }
+    (
+        shown.iter().map(|i| heading(&variables[*i])).collect(),
+        shown_rows,
+    )
 }
 
 /// Column headings in French for the variables of the named queries.
@@ -244,7 +370,9 @@ const HEADINGS: &[(&str, &str)] = &[
     ("recommendation", "recommandation"), ("recommendationText", "texte"), ("sdg", "ODD"),
     ("mappingStatus", "statut de la correspondance"), ("note", "note"),
     ("organizer", "organisateur"), ("series", "série"), ("seminar", "séminaire"),
-    ("matchedTheme", "thème traité"), ("status", "statut"),
+    ("matchedTheme", "thème traité"), ("status", "statut"), ("via", "par"), ("next", "suivant"),
+    ("identifier", "code"), ("relation", "relation"),
+    ("role", "rôle"), ("partner", "partenaire"),
 ];
 
 /// A variable as a column heading: its French name, else `startDate` → `start date`.

@@ -19,7 +19,9 @@ use crate::store::{Description, INCOMING_PAGE, Label, VersionInfo};
 use crate::vocab::schema;
 
 pub mod domain;
+pub mod lists;
 pub use domain::Section;
+pub use lists::{LIST_PAGE, List, ListPage};
 
 /// The languages of labels, in order of preference.
 pub const LANGUAGES: [&str; 2] = ["fr", "en"];
@@ -36,11 +38,12 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "not-found.html",
             include_str!("../../templates/not-found.html"),
         ),
+        ("list.html", include_str!("../../templates/list.html")),
     ] {
         let text = if name == "macros.html" {
             text.to_owned()
         } else {
-            format!("{{% from \"macros.html\" import link, value %}}{text}")
+            format!("{{% from \"macros.html\" import link, value, header, footer %}}{text}")
         };
         env.add_template_owned(name, text)
             .expect("the bundled templates parse");
@@ -97,6 +100,8 @@ pub struct Context<'a> {
     pub versions: &'a [VersionInfo],
     /// The page's own URL on this server (its path), and its alternates.
     pub path: &'a str,
+    /// The prefix of the URLs of its pages of links (a page number is added).
+    pub pager: &'a str,
     pub alternates: &'a [Alternate],
     /// The absolute URL of this server as clients reach it (for the canonical link).
     pub origin: &'a str,
@@ -112,6 +117,36 @@ pub fn local_path(base: &BaseIri, iri: &str) -> Option<String> {
         .map(|rest| format!("/id/{rest}"))
 }
 
+/// The page of an IRI outside the base IRI that the store describes (an SDG target, a
+/// term of the ontology): `/resource?iri=…`.
+pub fn external_path(iri: &str) -> String {
+    format!(
+        "/resource?iri={}",
+        form_urlencoded::byte_serialize(iri.as_bytes()).collect::<String>()
+    )
+}
+
+/// Where a link to `iri` leads: its page on this server when it is under the base IRI,
+/// or when the store describes it (`described`: the store holds a label for it); else
+/// the IRI itself.
+pub fn href(base: &BaseIri, iri: &str, described: bool) -> String {
+    local_path(base, iri).unwrap_or_else(|| {
+        if described {
+            external_path(iri)
+        } else {
+            iri.to_owned()
+        }
+    })
+}
+
+/// The query page with `query` in its editor, run at once.
+pub fn query_page(query: &str) -> String {
+    format!(
+        "/sparql#query={}&run",
+        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    )
+}
+
 fn link(iri: &NamedNode, cx: &Context<'_>) -> Link {
     let (text, language) = match cx.labels.get(iri) {
         Some(label) => (label.text.clone(), label.language.clone()),
@@ -121,7 +156,7 @@ fn link(iri: &NamedNode, cx: &Context<'_>) -> Link {
         kind: "iri",
         text,
         language,
-        href: Some(local_path(cx.base, iri.as_str()).unwrap_or_else(|| iri.as_str().to_owned())),
+        href: Some(href(cx.base, iri.as_str(), cx.labels.contains_key(iri))),
         datatype: None,
         anchor: None,
     }
@@ -185,7 +220,11 @@ fn groups<'t>(
         let shown = if incoming {
             match &t.subject {
                 NamedOrBlankNode::NamedNode(n) => link(n, cx),
-                NamedOrBlankNode::BlankNode(b) => value(&Term::BlankNode(b.clone()), cx),
+                // A blank node that points here is not on this page: no anchor to go to.
+                NamedOrBlankNode::BlankNode(b) => Link {
+                    anchor: None,
+                    ..value(&Term::BlankNode(b.clone()), cx)
+                },
             }
         } else {
             value(&t.object, cx)
@@ -243,14 +282,23 @@ fn embedded_jsonld(description: &Description) -> Result<Option<String>> {
 pub fn resource(description: &Description, cx: &Context<'_>) -> Result<String> {
     let subject = NamedOrBlankNode::NamedNode(description.subject.clone());
     let own = description.outgoing.iter().filter(|t| t.subject == subject);
-    let types: Vec<Link> = own
+    let type_iris: Vec<&NamedNode> = own
         .clone()
         .filter(|t| t.predicate == rdf::TYPE)
         .filter_map(|t| match &t.object {
-            Term::NamedNode(n) => Some(link(n, cx)),
+            Term::NamedNode(n) => Some(n),
             _ => None,
         })
         .collect();
+    let mut types: Vec<Link> = type_iris.iter().map(|n| link(n, cx)).collect();
+    // Two classes of the same label (schema:Organization, org:Organization) are told apart
+    // by their prefixed names.
+    let texts: Vec<String> = types.iter().map(|t| t.text.clone()).collect();
+    for (t, iri) in types.iter_mut().zip(&type_iris) {
+        if texts.iter().filter(|x| **x == t.text).count() > 1 {
+            t.text = format!("{} ({})", t.text, short(iri.as_str(), cx.base));
+        }
+    }
     let properties = groups(own.filter(|t| t.predicate != rdf::TYPE), cx, false);
     let mut nested: Vec<Nested> = Vec::new();
     for t in description.outgoing.iter().filter(|t| t.subject != subject) {
@@ -278,7 +326,7 @@ pub fn resource(description: &Description, cx: &Context<'_>) -> Result<String> {
         },
     };
     let pages = description.incoming_total.div_ceil(INCOMING_PAGE).max(1);
-    let page_link = |page: usize| format!("{}?page={page}", cx.path);
+    let page_link = |page: usize| format!("{}{page}", cx.pager);
     let graphs: Vec<GraphLine> = description
         .graphs
         .iter()
@@ -298,11 +346,7 @@ pub fn resource(description: &Description, cx: &Context<'_>) -> Result<String> {
         title.text,
         description.subject.as_str()
     );
-    let query = format!("DESCRIBE <{}>", description.subject.as_str());
-    let query_link = format!(
-        "/sparql?query={}",
-        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
-    );
+    let query_link = query_page(&format!("DESCRIBE <{}>", description.subject.as_str()));
     let context = minijinja::context! {
         title => minijinja::context! { text => title.text, language => title.language },
         iri => description.subject.as_str(),
@@ -330,7 +374,38 @@ pub fn resource(description: &Description, cx: &Context<'_>) -> Result<String> {
 
 /// The page of an IRI the store does not describe.
 pub fn not_found(iri: &str) -> Result<String> {
-    render("not-found.html", minijinja::context! { iri })
+    render(
+        "not-found.html",
+        minijinja::context! { iri, version => env!("CARGO_PKG_VERSION") },
+    )
+}
+
+/// A page of a list: `path` is the list's URL on this server, `origin` this server's.
+pub fn list(
+    list: &List,
+    page: usize,
+    content: &ListPage,
+    path: &str,
+    origin: &str,
+) -> Result<String> {
+    let pages = content.total.div_ceil(LIST_PAGE).max(1);
+    let page_link = |page: usize| format!("{path}?page={page}");
+    render(
+        "list.html",
+        minijinja::context! {
+            list,
+            page,
+            pages,
+            total => content.total,
+            columns => content.columns,
+            rows => content.rows,
+            previous => (page > 1).then(|| page_link(page - 1)),
+            next => (page < pages).then(|| page_link(page + 1)),
+            canonical => format!("{origin}{path}{}", if page > 1 { format!("?page={page}") } else { String::new() }),
+            query_link => query_page(list.query()),
+            version => env!("CARGO_PKG_VERSION"),
+        },
+    )
 }
 
 fn render(name: &str, context: minijinja::Value) -> Result<String> {
