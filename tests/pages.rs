@@ -332,8 +332,12 @@ async fn every_class_of_the_model_has_its_domain_view() {
             &[
                 "Dans la série",
                 "Séminaire territorial du Lab des transitions - Communauté urbaine de Dunkerque",
-                "Objectifs et cibles ODD atteints par ses thèmes et ses actions",
+                "Objectifs et cibles ODD de ses thèmes",
+                "Objectifs et cibles ODD des actions qui y ont été présentées",
                 "Étude de surchauffe urbaine de l&#x27;AULA",
+                // The summary: the date as French writes it, the place, the organiser.
+                "1er décembre 2022",
+                "Louvre Lens Vallée",
             ],
         ),
         (

@@ -274,18 +274,22 @@ async fn serve(
                 };
                 let body = match repr {
                     Repr::Html => {
+                        let t0 = std::time::Instant::now();
                         let labels = store.labels(&description.iris(), &pages::LANGUAGES)?;
+                        let t1 = t0.elapsed();
                         let sections = pages::domain::sections(
                             store,
                             &description.subject,
                             &description.types(),
                             token,
                         )?;
+                        let t2 = t0.elapsed();
                         // The versions of the graphs that hold the resource, not all.
                         let mut versions = Vec::new();
                         for graph in &description.graphs {
                             versions.extend(store.versions(Some(graph))?);
                         }
+                        tracing::debug!(labels = ?t1, sections = ?(t2 - t1), versions = ?(t0.elapsed() - t2), n = description.iris().len(), "page parts");
                         pages::resource(
                             &description,
                             &pages::Context {

@@ -43,9 +43,13 @@ const PAGE_SDG_CONCEPT: Source = Page(
     "page-sdg-concept",
     include_str!("../../queries/internal/page-sdg-concept.rq"),
 );
-const PAGE_SEMINAR_SDG: Source = Page(
-    "page-seminar-sdg",
-    include_str!("../../queries/internal/page-seminar-sdg.rq"),
+const PAGE_SEMINAR_SDG_THEMES: Source = Page(
+    "page-seminar-sdg-themes",
+    include_str!("../../queries/internal/page-seminar-sdg-themes.rq"),
+);
+const PAGE_SEMINAR_SDG_ACTIONS: Source = Page(
+    "page-seminar-sdg-actions",
+    include_str!("../../queries/internal/page-seminar-sdg-actions.rq"),
 );
 const PAGE_SEMINAR_NEXT: Source = Page(
     "page-seminar-next",
@@ -73,8 +77,10 @@ const KINDS: &[Kind] = &[
         fr: "Documents partagés", en: "shared documents" },
     Kind { class: "Seminar", query: Named("workshop-recommendations"), param: "seminar",
         fr: "Recommandations des ateliers", en: "workshop recommendations" },
-    Kind { class: "Seminar", query: PAGE_SEMINAR_SDG, param: "seminar",
-        fr: "Objectifs et cibles ODD atteints par ses thèmes et ses actions, et le statut de chaque lien", en: "SDG goals and targets reached through its themes and actions, and the status of each link" },
+    Kind { class: "Seminar", query: PAGE_SEMINAR_SDG_THEMES, param: "seminar",
+        fr: "Objectifs et cibles ODD de ses thèmes, et le statut de chaque correspondance", en: "SDG goals and targets of its themes, and the status of each mapping" },
+    Kind { class: "Seminar", query: PAGE_SEMINAR_SDG_ACTIONS, param: "seminar",
+        fr: "Objectifs et cibles ODD des actions qui y ont été présentées, et le statut de chaque lien", en: "SDG goals and targets of the actions presented there, and the status of each link" },
     Kind { class: SCHEMA_EVENT_SERIES, query: Named("series-seminars"), param: "series",
         fr: "Séminaires de la série", en: "seminars of the series" },
     Kind { class: SCHEMA_EVENT_SERIES, query: Named("lab-institutions"), param: "series",
@@ -125,6 +131,8 @@ pub struct Section {
     pub href: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+    /// Its query ran out of the section's budget: the page shows it without rows.
+    pub too_long: bool,
 }
 
 /// A cell: its text, and where it leads when it names a resource.
@@ -146,11 +154,70 @@ fn class_iri(class: &str) -> String {
 /// Whether a resource of these types gets this section.
 fn applies(kind: &Kind, types: &[NamedNode]) -> bool {
     let has = |class: &str| types.iter().any(|t| t.as_str() == class_iri(class));
+    // The SDG concepts are SKOS concepts too, but not themes.
+    if kind.class == SKOS_CONCEPT
+        && ["SDGGoal", "SDGTarget", "SDGIndicator"]
+            .iter()
+            .any(|c| has(c))
+    {
+        return false;
+    }
     if kind.class == "Territory" {
         TERRITORIES.iter().any(|c| has(c))
     } else {
         has(kind.class)
     }
+}
+
+/// A section's answer: its kind, its query's name, the query as the page ran it, its
+/// variables and rows.
+type Answer = (
+    &'static Kind,
+    &'static str,
+    String,
+    Vec<String>,
+    Vec<Vec<Option<Term>>>,
+);
+
+/// The answer of one section's query for `subject`, or none when it has no row.
+fn section_answer(
+    store: &GraphStore,
+    kind: &'static Kind,
+    subject: &NamedNode,
+    cancel: &CancellationToken,
+) -> Result<Option<Answer>> {
+    let (name, text) = match kind.query {
+        Named(name) => (name, queries::find(name)?.text),
+        Page(name, text) => (name, text),
+    };
+    let started = std::time::Instant::now();
+    let (variables, rows) = answer(
+        store,
+        text,
+        vec![(
+            Variable::new_unchecked(kind.param),
+            Term::from(subject.clone()),
+        )],
+        cancel,
+    )?;
+    let rows = rows.collect::<Result<Vec<_>>>()?;
+    tracing::debug!(
+        query = name,
+        rows = rows.len(),
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "domain view section"
+    );
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    // The query as the page ran it, to open in the query page.
+    Ok(Some((
+        kind,
+        name,
+        bound_text(kind, subject),
+        variables,
+        rows,
+    )))
 }
 
 /// The sections of the domain view of `subject` (of types `types`); sections whose query
@@ -161,37 +228,73 @@ pub fn sections(
     types: &[NamedNode],
     cancel: &CancellationToken,
 ) -> Result<Vec<Section>> {
-    let mut answers = Vec::new();
-    for kind in KINDS.iter().filter(|k| applies(k, types)) {
-        let (name, text) = match kind.query {
-            Named(name) => (name, queries::find(name)?.text),
-            Page(name, text) => (name, text),
-        };
-        let (variables, rows) = answer(
-            store,
-            text,
-            vec![(
-                Variable::new_unchecked(kind.param),
-                Term::from(subject.clone()),
-            )],
-            cancel,
-        )?;
-        let rows = rows.collect::<Result<Vec<_>>>()?;
-        if rows.is_empty() {
-            continue;
+    // One thread per section: the page waits for the slowest query, not for their sum.
+    // Each has its own budget: a section whose query runs longer is left out with a word
+    // (its query opens in the query page), instead of holding the whole page to the
+    // server's time budget. The request's own cancellation still cancels them all.
+    let sections_token = CancellationToken::new();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let started = std::time::Instant::now();
+    let outcomes: Vec<(&'static Kind, Result<Option<Answer>>)> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if cancel.is_cancelled() || started.elapsed() > SECTION_BUDGET {
+                    sections_token.cancel();
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        let running: Vec<_> = KINDS
+            .iter()
+            .filter(|k| applies(k, types))
+            .map(|kind| {
+                let token = &sections_token;
+                let thread = scope.spawn(move || {
+                    crate::bounds::on_large_stack(|| section_answer(store, kind, subject, token))
+                });
+                (kind, thread)
+            })
+            .collect();
+        let outcomes = running
+            .into_iter()
+            .map(|(kind, thread)| {
+                let outcome = thread.join().unwrap_or_else(|_| {
+                    Err(crate::error::Error::Render(format!(
+                        "the query {} panicked",
+                        kind.name()
+                    )))
+                });
+                (kind, outcome)
+            })
+            .collect();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        outcomes
+    });
+    let mut answers: Vec<Answer> = Vec::new();
+    let mut too_long: Vec<&'static Kind> = Vec::new();
+    for (kind, outcome) in outcomes {
+        match outcome {
+            Ok(Some(answer)) => answers.push(answer),
+            Ok(None) => {}
+            Err(_) if sections_token.is_cancelled() && !cancel.is_cancelled() => {
+                tracing::info!(
+                    query = kind.name(),
+                    "a page's section ran out of its budget"
+                );
+                too_long.push(kind);
+            }
+            Err(e) => return Err(e),
         }
-        // The query as the page ran it, to open in the query page.
-        let bound = format!(
-            "{}\nVALUES ?{} {{ <{}> }}\n",
-            text.trim_end(),
-            kind.param,
-            subject.as_str()
-        );
-        answers.push((kind, name, bound, variables, rows));
     }
     // A label for every IRI the answers name: the text of a cell without a companion
     // name, and whether the store describes an IRI outside the base (its page is here).
-    let labels = labels_of(store, answers.iter().flat_map(|a| &a.4))?;
+    let labels = labels_of(
+        store,
+        answers
+            .iter()
+            .map(|(_, _, _, variables, rows)| (variables.as_slice(), rows.as_slice())),
+    )?;
     Ok(answers
         .into_iter()
         .map(|(kind, name, bound, variables, rows)| {
@@ -210,20 +313,66 @@ pub fn sections(
                 href: super::query_page(&bound),
                 columns,
                 rows,
+                too_long: false,
             }
         })
+        .chain(too_long.into_iter().map(|kind| Section {
+            fr: kind.fr,
+            en: kind.en,
+            query: kind.name(),
+            href: super::query_page(&bound_text(kind, subject)),
+            columns: Vec::new(),
+            rows: Vec::new(),
+            too_long: true,
+        }))
         .collect())
 }
 
-/// The labels of the IRIs that `rows` name.
+/// How long a section's query may run before the page is shown without it.
+const SECTION_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Kind {
+    fn name(&self) -> &'static str {
+        match self.query {
+            Named(name) | Page(name, _) => name,
+        }
+    }
+}
+
+/// A section's query text, with the page's resource bound by a trailing `VALUES`.
+fn bound_text(kind: &Kind, subject: &NamedNode) -> String {
+    let text = match kind.query {
+        Named(name) => queries::find(name).map(|q| q.text).unwrap_or_default(),
+        Page(_, text) => text,
+    };
+    format!(
+        "{}\nVALUES ?{} {{ <{}> }}\n",
+        text.trim_end(),
+        kind.param,
+        subject.as_str()
+    )
+}
+
+/// The labels a page needs for the IRIs of answers (each its variables and rows): those
+/// of the IRIs the answer does not name (no companion value in the row), and those outside
+/// the base IRI, whose label says the store describes them (their page is here).
 pub(super) fn labels_of<'r>(
     store: &GraphStore,
-    rows: impl Iterator<Item = &'r Vec<Option<Term>>>,
+    answers: impl Iterator<Item = (&'r [String], &'r [Vec<Option<Term>>])>,
 ) -> Result<BTreeMap<NamedNode, Label>> {
+    let base = store.base().as_str();
     let mut iris: BTreeSet<NamedNode> = BTreeSet::new();
-    for term in rows.flatten().flatten() {
-        if let Term::NamedNode(n) = term {
-            iris.insert(n.clone());
+    for (variables, rows) in answers {
+        let companions: Vec<Option<usize>> =
+            variables.iter().map(|v| companion(variables, v)).collect();
+        for row in rows {
+            for (term, named) in row.iter().zip(&companions) {
+                if let Some(Term::NamedNode(n)) = term
+                    && (!n.as_str().starts_with(base) || named.is_none_or(|c| row[c].is_none()))
+                {
+                    iris.insert(n.clone());
+                }
+            }
         }
     }
     store.labels(&iris.into_iter().collect::<Vec<_>>(), &super::LANGUAGES)

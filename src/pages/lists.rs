@@ -76,7 +76,7 @@ pub fn page(
         }
         total += 1;
     }
-    let labels = domain::labels_of(store, kept.iter())?;
+    let labels = domain::labels_of(store, [(variables.as_slice(), kept.as_slice())].into_iter())?;
     let (columns, rows) = domain::table(None, &variables, kept, None, store.base(), &labels);
     Ok(ListPage {
         columns,

@@ -243,6 +243,96 @@ fn groups<'t>(
         .collect()
 }
 
+/// The properties a page sums up under its title, in this order, when the resource has
+/// them: what it is, when, where, by whom, for whom.
+const SUMMARY: [&str; 14] = [
+    "http://schema.org/description",
+    "http://www.w3.org/2004/02/skos/core#definition",
+    "http://schema.org/startDate",
+    "http://schema.org/endDate",
+    "http://schema.org/location",
+    "http://schema.org/organizer",
+    "http://schema.org/superEvent",
+    "http://schema.org/jobTitle",
+    "http://schema.org/affiliation",
+    "http://schema.org/areaServed",
+    "http://schema.org/containedInPlace",
+    "https://w3id.org/labgraph/def#ledBy",
+    "http://purl.org/dc/terms/spatial",
+    "http://schema.org/author",
+];
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// An `xsd:date` (or the date of an `xsd:dateTime`) as French writes it: `1er décembre
+/// 2022`.
+fn french_date(value: &str) -> Option<String> {
+    let date = value.get(..10)?;
+    let mut parts = date.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    let month = MONTHS.get(month.parse::<usize>().ok()?.checked_sub(1)?)?;
+    let day: u32 = day.parse().ok()?;
+    let day = if day == 1 {
+        "1er".to_owned()
+    } else {
+        day.to_string()
+    };
+    Some(format!("{day} {month} {year}"))
+}
+
+/// The summary of a resource: the properties of [`SUMMARY`] it has, dates in French.
+fn summary(description: &Description, cx: &Context<'_>) -> Vec<Group> {
+    let subject = NamedOrBlankNode::NamedNode(description.subject.clone());
+    SUMMARY
+        .iter()
+        .filter_map(|property| {
+            let values: Vec<Link> = description
+                .outgoing
+                .iter()
+                .filter(|t| t.subject == subject && t.predicate.as_str() == *property)
+                // French first: a text in another language is left to the description.
+                .filter(|t| match &t.object {
+                    Term::Literal(l) => l.language().is_none_or(|l| l == "fr"),
+                    _ => true,
+                })
+                .map(|t| match &t.object {
+                    Term::Literal(l)
+                        if l.datatype() == xsd::DATE || l.datatype() == xsd::DATE_TIME =>
+                    {
+                        Link {
+                            text: french_date(l.value()).unwrap_or_else(|| l.value().to_owned()),
+                            datatype: None,
+                            ..value(&t.object, cx)
+                        }
+                    }
+                    object => value(object, cx),
+                })
+                .collect();
+            let first = description
+                .outgoing
+                .iter()
+                .find(|t| t.predicate.as_str() == *property)?;
+            (!values.is_empty()).then(|| Group {
+                property: link(&first.predicate, cx),
+                values,
+            })
+        })
+        .collect()
+}
+
 /// The schema.org part of a description as JSON-LD, safe inside a `<script>` element.
 fn embedded_jsonld(description: &Description) -> Result<Option<String>> {
     let schema_part: Vec<&Triple> = description
@@ -354,6 +444,7 @@ pub fn resource(description: &Description, cx: &Context<'_>) -> Result<String> {
         alternates => cx.alternates,
         jsonld => embedded_jsonld(description)?,
         types,
+        summary => summary(description, cx),
         sections => cx.sections,
         properties,
         nested,
