@@ -492,3 +492,43 @@ async fn the_home_page_leads_to_paged_lists() {
         );
     }
 }
+
+#[tokio::test]
+async fn last_modified_answers_if_modified_since_and_moves_with_every_write() {
+    let app = app_with(writable());
+    let ask = |since: Option<&str>| {
+        let mut request = Request::builder()
+            .uri(SEMINAR_PATH)
+            .header(header::ACCEPT, "text/turtle");
+        if let Some(since) = since {
+            request = request.header(header::IF_MODIFIED_SINCE, since);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let reply = send(&app, ask(None)).await;
+    let modified = reply.header(header::LAST_MODIFIED).to_owned();
+    assert!(modified.ends_with(" GMT"), "{modified}");
+    // The same date back: not modified, with the validators; an older one: the body.
+    let reply = send(&app, ask(Some(&modified))).await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(reply.header(header::LAST_MODIFIED), modified);
+    let reply = send(&app, ask(Some("Sat, 01 Jan 2000 00:00:00 GMT"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // A 404 is never "not modified".
+    let missing = Request::builder()
+        .uri("/id/seminar/nothing-here")
+        .header(header::IF_MODIFIED_SINCE, &modified)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, missing).await.status, StatusCode::NOT_FOUND);
+    // After a write, even within the same second, the old date no longer matches.
+    let turtle = "<https://w3id.org/labgraph/id/note/b> <http://schema.org/name> \"Une note\" .";
+    let reply = send(
+        &app,
+        authorized(Method::PUT, "/id/graph/notes", "text/turtle", turtle),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.text());
+    let reply = send(&app, ask(Some(&modified))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}

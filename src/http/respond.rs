@@ -20,6 +20,8 @@ use super::{ApiError, AppState, CACHE_HEADER};
 pub(super) struct Tag {
     key: u64,
     etag: String,
+    /// `Last-Modified`: when the store last changed, or the server started.
+    modified: u64,
 }
 
 impl Tag {
@@ -27,10 +29,12 @@ impl Tag {
     /// everything else that decides the response (the query, the dataset, `Accept`,
     /// `format`, the graph…).
     pub(super) fn new(state: &AppState, identity: impl Hash) -> Self {
+        let modified = state.changed.load(std::sync::atomic::Ordering::SeqCst);
         let key = cache::key((state.epoch, state.generation(), identity));
         Self {
             key,
             etag: cache::etag(key),
+            modified,
         }
     }
 }
@@ -49,29 +53,40 @@ pub(super) async fn cached(
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
-    let unmodified =
-        |known: fn(&str, &str) -> bool| if_none_match.is_some_and(|inm| known(inm, &tag.etag));
+    // `If-Modified-Since` counts only without `If-None-Match` (RFC 9110, 13.1.3), and once
+    // the answer is known to be a success.
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .filter(|_| if_none_match.is_none())
+        .is_some_and(|since| since.as_secs() >= tag.modified);
+    // `answered`: the answer is known, and a success.
+    let unmodified = |known: fn(&str, &str) -> bool, answered: bool| {
+        if_none_match.is_some_and(|inm| known(inm, &tag.etag)) || (since && answered)
+    };
     // A client holding this very ETag got a successful answer to this request at this
     // generation: 304 before any work.
-    if unmodified(cache::names) {
-        return Ok(not_modified(&tag.etag));
+    if unmodified(cache::names, false) {
+        return Ok(not_modified(&tag));
     }
     if !wants_fresh(headers)
         && let Some(entry) = state.cache.get(tag.key)
     {
         state.metrics.cache(true);
-        if unmodified(cache::matches) {
-            return Ok(not_modified(&tag.etag));
+        if unmodified(cache::matches, true) {
+            return Ok(not_modified(&tag));
         }
-        return Ok(ok(entry, &tag.etag, "hit"));
+        return Ok(ok(entry, &tag, "hit"));
     }
     state.metrics.cache(false);
     let entry = compute.await?;
     state.cache.put(tag.key, entry.clone());
-    if unmodified(cache::matches) {
-        return Ok(not_modified(&tag.etag));
+    if unmodified(cache::matches, true) {
+        return Ok(not_modified(&tag));
     }
-    Ok(ok(entry, &tag.etag, "miss"))
+    Ok(ok(entry, &tag, "miss"))
 }
 
 /// Whether the client asks for a fresh answer: `Cache-Control: no-cache` or `no-store`.
@@ -93,7 +108,7 @@ pub(super) fn head(response: Response) -> Response {
     Response::from_parts(parts, Body::empty())
 }
 
-fn ok(entry: Entry, etag: &str, cache: &'static str) -> Response {
+fn ok(entry: Entry, tag: &Tag, cache: &'static str) -> Response {
     let mut response = validators(
         (
             [
@@ -107,7 +122,7 @@ fn ok(entry: Entry, etag: &str, cache: &'static str) -> Response {
             entry.body,
         )
             .into_response(),
-        etag,
+        tag,
     );
     if let Some(link) = entry.link.and_then(|l| HeaderValue::from_str(&l).ok()) {
         response.headers_mut().append(header::LINK, link);
@@ -116,21 +131,29 @@ fn ok(entry: Entry, etag: &str, cache: &'static str) -> Response {
 }
 
 /// 304, with the headers the 200 would have had that bear on caching (RFC 9110, 15.4.5).
-fn not_modified(etag: &str) -> Response {
+fn not_modified(tag: &Tag) -> Response {
     validators(
         (
             StatusCode::NOT_MODIFIED,
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
         )
             .into_response(),
-        etag,
+        tag,
     )
 }
 
-/// The ETag of a response, and `Vary: Accept` (the representation depends on it).
-fn validators(mut response: Response, etag: &str) -> Response {
-    if let Ok(value) = HeaderValue::from_str(etag) {
+/// The ETag and `Last-Modified` of a response, and `Vary: Accept` (the representation
+/// depends on it).
+fn validators(mut response: Response, tag: &Tag) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&tag.etag) {
         response.headers_mut().insert(header::ETAG, value);
+    }
+    // Never later than now (RFC 9110, 8.8.2.1): a commit within the second after the
+    // last one is dated a second later, and shown as now until then.
+    let shown = tag.modified.min(super::state::now_secs());
+    let modified = std::time::UNIX_EPOCH + std::time::Duration::from_secs(shown);
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(modified)) {
+        response.headers_mut().insert(header::LAST_MODIFIED, value);
     }
     response
         .headers_mut()

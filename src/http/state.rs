@@ -64,6 +64,8 @@ pub struct AppState {
     pub(super) options: Options,
     /// Bumped by every commit of the store; part of every ETag and cache key.
     pub(super) generation: Arc<AtomicU64>,
+    /// When the store last changed (or the server started), in seconds since the epoch.
+    pub(super) changed: Arc<AtomicU64>,
     /// When this process started: ETags from before a restart (and an import made by the
     /// command line meanwhile) never match.
     pub(super) epoch: u64,
@@ -94,6 +96,9 @@ impl AppState {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         let generation = Arc::new(AtomicU64::new(0));
+        // What the server answers has not changed since it started, or since the last
+        // commit: `Last-Modified`.
+        let changed = Arc::new(AtomicU64::new(now_secs()));
         let cache = Arc::new(cache::Cache::new(
             options.cache_entries,
             options.cache_bytes,
@@ -102,12 +107,14 @@ impl AppState {
         // cache.
         store.subscribe(Arc::new(Freshness {
             generation: Arc::clone(&generation),
+            changed: Arc::clone(&changed),
             cache: Arc::clone(&cache),
         }));
         Ok(Self {
             page,
             store: Arc::new(store),
             generation,
+            changed,
             epoch,
             cache,
             queries: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
@@ -130,11 +137,26 @@ impl AppState {
 /// Observes the store's commits: after each, new ETags, and no cached result survives.
 struct Freshness {
     generation: Arc<AtomicU64>,
+    changed: Arc<AtomicU64>,
     cache: Arc<cache::Cache>,
+}
+
+/// Now, in seconds since the Unix epoch.
+pub(super) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Observer for Freshness {
     fn committed(&self, _: &Change) {
+        // Later than any `Last-Modified` given before, even within the same second: a
+        // client's `If-Modified-Since` from before this commit can never match after it.
+        let _ = self
+            .changed
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |before| {
+                Some(now_secs().max(before + 1))
+            });
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.cache.clear();
     }

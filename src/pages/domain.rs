@@ -233,23 +233,25 @@ pub fn sections(
     // (its query opens in the query page), instead of holding the whole page to the
     // server's time budget. The request's own cancellation still cancels them all.
     let sections_token = CancellationToken::new();
-    let done = std::sync::atomic::AtomicBool::new(false);
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let started = std::time::Instant::now();
+    let token = &sections_token;
     let outcomes: Vec<(&'static Kind, Result<Option<Answer>>)> = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        // The watch ends as soon as the sections are done (`stop` dropped).
+        scope.spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_millis(5))
+            {
                 if cancel.is_cancelled() || started.elapsed() > SECTION_BUDGET {
-                    sections_token.cancel();
+                    token.cancel();
                     break;
                 }
-                std::thread::sleep(std::time::Duration::from_millis(5));
             }
         });
         let running: Vec<_> = KINDS
             .iter()
             .filter(|k| applies(k, types))
             .map(|kind| {
-                let token = &sections_token;
                 let thread = scope.spawn(move || {
                     crate::bounds::on_large_stack(|| section_answer(store, kind, subject, token))
                 });
@@ -268,7 +270,7 @@ pub fn sections(
                 (kind, outcome)
             })
             .collect();
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(stop);
         outcomes
     });
     let mut answers: Vec<Answer> = Vec::new();
