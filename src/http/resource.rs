@@ -274,22 +274,30 @@ async fn serve(
                 };
                 let body = match repr {
                     Repr::Html => {
-                        let t0 = std::time::Instant::now();
-                        let labels = store.labels(&description.iris(), &pages::LANGUAGES)?;
-                        let t1 = t0.elapsed();
-                        let sections = pages::domain::sections(
-                            store,
-                            &description.subject,
-                            &description.types(),
-                            token,
-                        )?;
-                        let t2 = t0.elapsed();
-                        // The versions of the graphs that hold the resource, not all.
-                        let mut versions = Vec::new();
-                        for graph in &description.graphs {
-                            versions.extend(store.versions(Some(graph))?);
-                        }
-                        tracing::debug!(labels = ?t1, sections = ?(t2 - t1), versions = ?(t0.elapsed() - t2), n = description.iris().len(), "page parts");
+                        // The labels and the provenance are read while the domain view's
+                        // queries run.
+                        let (labels, versions, sections) = std::thread::scope(|scope| {
+                            let side = scope.spawn(|| -> crate::error::Result<_> {
+                                let labels =
+                                    store.labels(&description.iris(), &pages::LANGUAGES)?;
+                                // The versions of the graphs that hold the resource, not all.
+                                let mut versions = Vec::new();
+                                for graph in &description.graphs {
+                                    versions.extend(store.versions(Some(graph))?);
+                                }
+                                Ok((labels, versions))
+                            });
+                            let sections = pages::domain::sections(
+                                store,
+                                &description.subject,
+                                &description.types(),
+                                token,
+                            );
+                            let (labels, versions) = side.join().unwrap_or_else(|_| {
+                                Err(Error::Render("reading the labels panicked".into()))
+                            })?;
+                            Ok::<_, Error>((labels, versions, sections?))
+                        })?;
                         pages::resource(
                             &description,
                             &pages::Context {
