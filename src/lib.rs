@@ -17,6 +17,7 @@ pub mod format;
 pub mod http;
 pub mod import;
 pub(crate) mod iri;
+pub mod jsonld;
 pub mod pages;
 pub mod queries;
 pub(crate) mod render;

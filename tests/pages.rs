@@ -532,3 +532,59 @@ async fn last_modified_answers_if_modified_since_and_moves_with_every_write() {
     let reply = send(&app, ask(Some(&modified))).await;
     assert_eq!(reply.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn json_ld_is_compacted_with_the_context_and_reads_back_to_the_same_triples() {
+    let app = app();
+    for path in [
+        SEMINAR_PATH,
+        "/id/person/guy-chautard",
+        "/id/territory/epci/200072460",
+        "/resource?iri=http%3A%2F%2Fmetadata.un.org%2Fsdg%2F2.4",
+    ] {
+        let jsonld = send(&app, get_accept(path, "application/ld+json")).await;
+        assert_eq!(jsonld.status, StatusCode::OK, "{path}");
+        let turtle = send(&app, get_accept(path, "text/turtle")).await;
+        let from_jsonld = parse_graph(
+            &jsonld.body,
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+        );
+        let from_turtle = parse_graph(&turtle.body, RdfFormat::Turtle);
+        // The same triples (blank nodes aside, whose labels are the parser's).
+        let named = |triples: &[oxigraph::model::Triple]| {
+            let mut lines: Vec<String> = triples
+                .iter()
+                .filter(|t| {
+                    !t.subject.is_blank_node()
+                        && !matches!(t.object, oxigraph::model::Term::BlankNode(_))
+                })
+                .map(ToString::to_string)
+                .collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(from_jsonld.len(), from_turtle.len(), "{path}");
+        assert_eq!(named(&from_jsonld), named(&from_turtle), "{path}");
+    }
+    // The keys are the context's terms, as in the records.
+    let json = send(&app, get_accept(SEMINAR_PATH, "application/ld+json"))
+        .await
+        .json();
+    let seminar = json["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|node| node["id"] == SEMINAR)
+        .unwrap();
+    assert_eq!(seminar["startDate"], "2022-12-01");
+    assert_eq!(seminar["name"], SEMINAR_NAME);
+    assert!(
+        seminar["type"]
+            .as_array()
+            .unwrap()
+            .contains(&"Seminar".into())
+    );
+    assert_eq!(json["@context"]["@language"], "fr");
+}

@@ -481,8 +481,19 @@ fn origin(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// The description in an RDF syntax, with the prefixes of the model.
+/// The description in an RDF syntax, with the prefixes of the model; JSON-LD compacted
+/// with the project's context.
 fn serialize(description: &Description, format: RdfFormat) -> crate::error::Result<Vec<u8>> {
+    if matches!(format, RdfFormat::JsonLd { .. }) {
+        let triples: Vec<_> = description
+            .outgoing
+            .iter()
+            .chain(&description.incoming)
+            .cloned()
+            .collect();
+        return serde_json::to_vec_pretty(&crate::jsonld::compact(&triples))
+            .map_err(|e| Error::Render(e.to_string()));
+    }
     let render = |e: std::io::Error| Error::Render(e.to_string());
     let mut serializer = RdfSerializer::from_format(format);
     for (prefix, namespace) in vocab::PREFIXES {
