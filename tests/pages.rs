@@ -335,6 +335,8 @@ async fn every_class_of_the_model_has_its_domain_view() {
                 "Objectifs et cibles ODD de ses thèmes",
                 "Objectifs et cibles ODD des actions qui y ont été présentées",
                 "Étude de surchauffe urbaine de l&#x27;AULA",
+                "Questions posées aux ateliers",
+                "implication citoyenne",
                 // The summary: the date as French writes it, the place, the organiser.
                 "1er décembre 2022",
                 "Louvre Lens Vallée",

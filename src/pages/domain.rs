@@ -55,6 +55,10 @@ const PAGE_SEMINAR_NEXT: Source = Page(
     "page-seminar-next",
     include_str!("../../queries/internal/page-seminar-next.rq"),
 );
+const PAGE_SEMINAR_QUESTIONS: Source = Page(
+    "page-seminar-questions",
+    include_str!("../../queries/internal/page-seminar-questions.rq"),
+);
 const PAGE_TERRITORY: Source = Page(
     "page-territory",
     include_str!("../../queries/internal/page-territory.rq"),
@@ -73,6 +77,8 @@ const KINDS: &[Kind] = &[
         fr: "Séminaire suivant de la série", en: "next seminar of the series" },
     Kind { class: "Seminar", query: Named("seminar-speakers"), param: "seminar",
         fr: "Programme et intervenants", en: "programme and speakers" },
+    Kind { class: "Seminar", query: PAGE_SEMINAR_QUESTIONS, param: "seminar",
+        fr: "Questions posées aux ateliers", en: "the workshops' guiding questions" },
     Kind { class: "Seminar", query: Named("seminar-resources"), param: "seminar",
         fr: "Documents partagés", en: "shared documents" },
     Kind { class: "Seminar", query: Named("workshop-recommendations"), param: "seminar",
@@ -521,7 +527,7 @@ const HEADINGS: &[(&str, &str)] = &[
     ("recommendation", "recommandation"), ("recommendationText", "texte"), ("sdg", "ODD"),
     ("mappingStatus", "statut de la correspondance"), ("note", "note"),
     ("organizer", "organisateur"), ("series", "série"), ("seminar", "séminaire"),
-    ("matchedTheme", "thème traité"), ("status", "statut"), ("via", "par"), ("next", "suivant"),
+    ("matchedTheme", "thème traité"), ("status", "statut"), ("via", "par"), ("next", "suivant"), ("guidingQuestion", "question"),
     ("identifier", "code"), ("relation", "relation"),
     ("role", "rôle"), ("partner", "partenaire"),
 ];
