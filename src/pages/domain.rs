@@ -8,7 +8,8 @@
 //! A column holding an IRI that has a companion column of its name (`?person` and
 //! `?personName`) shows as one column: the name, linked to the IRI's page.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{LazyLock, Mutex};
 
 use oxigraph::model::{NamedNode, Term, Variable};
 use oxigraph::sparql::{CancellationToken, QueryResults};
@@ -389,14 +390,29 @@ pub(super) fn labels_of<'r>(
 /// The rows of a query's answer, each in the order of `variables`.
 type Rows = Box<dyn Iterator<Item = Result<Vec<Option<Term>>>>>;
 
+/// `text` parsed once per process: the pages' queries are bundled, and a page runs up to
+/// ten of them.
+fn prepared(store: &GraphStore, text: &'static str) -> Result<crate::store::Prepared> {
+    static PARSED: LazyLock<Mutex<HashMap<&'static str, crate::store::Prepared>>> =
+        LazyLock::new(Mutex::default);
+    if let Some(query) = PARSED.lock().ok().and_then(|p| p.get(text).cloned()) {
+        return Ok(query);
+    }
+    let query = store.prepare(text)?;
+    if let Ok(mut parsed) = PARSED.lock() {
+        parsed.insert(text, query.clone());
+    }
+    Ok(query)
+}
+
 /// The answer of the SELECT query `text` with `bindings`: its variables and its rows.
 pub(super) fn answer(
     store: &GraphStore,
-    text: &str,
+    text: &'static str,
     bindings: Vec<(Variable, Term)>,
     cancel: &CancellationToken,
 ) -> Result<(Vec<String>, Rows)> {
-    let prepared = store.prepare(text)?;
+    let prepared = prepared(store, text)?;
     let controls = Controls {
         dataset: None,
         cancel: Some(cancel.clone()),
