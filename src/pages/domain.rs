@@ -280,18 +280,20 @@ pub fn sections(
         drop(stop);
         outcomes
     });
-    let mut answers: Vec<Answer> = Vec::new();
-    let mut too_long: Vec<&'static Kind> = Vec::new();
+    // In the order of the kinds: each answer, and whether its query ran out of time (it is
+    // then shown without rows).
+    let mut answers: Vec<(Answer, bool)> = Vec::new();
     for (kind, outcome) in outcomes {
         match outcome {
-            Ok(Some(answer)) => answers.push(answer),
+            Ok(Some(answer)) => answers.push((answer, false)),
             Ok(None) => {}
             Err(_) if sections_token.is_cancelled() && !cancel.is_cancelled() => {
                 tracing::info!(
                     query = kind.name(),
                     "a page's section ran out of its budget"
                 );
-                too_long.push(kind);
+                let bound = bound_text(kind, subject);
+                answers.push(((kind, kind.name(), bound, Vec::new(), Vec::new()), true));
             }
             Err(e) => return Err(e),
         }
@@ -302,11 +304,11 @@ pub fn sections(
         store,
         answers
             .iter()
-            .map(|(_, _, _, variables, rows)| (variables.as_slice(), rows.as_slice())),
+            .map(|((_, _, _, variables, rows), _)| (variables.as_slice(), rows.as_slice())),
     )?;
     Ok(answers
         .into_iter()
-        .map(|(kind, name, bound, variables, rows)| {
+        .map(|((kind, name, bound, variables, rows), too_long)| {
             let (columns, rows) = table(
                 Some(kind.param),
                 &variables,
@@ -322,18 +324,9 @@ pub fn sections(
                 href: super::query_page(&bound),
                 columns,
                 rows,
-                too_long: false,
+                too_long,
             }
         })
-        .chain(too_long.into_iter().map(|kind| Section {
-            fr: kind.fr,
-            en: kind.en,
-            query: kind.name(),
-            href: super::query_page(&bound_text(kind, subject)),
-            columns: Vec::new(),
-            rows: Vec::new(),
-            too_long: true,
-        }))
         .collect())
 }
 
