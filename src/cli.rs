@@ -94,8 +94,8 @@ pub enum Command {
     History(HistoryArgs),
 
     /// Give a graph back the content of its previous version; each rollback goes one
-    /// version further back (re-import the file to undo one). The rollback is recorded as
-    /// a version too.
+    /// version further back (re-import the file to undo one). The rollback goes through
+    /// the SHACL gate like an import (--force to skip it) and is recorded as a version too.
     ///
     /// Example: labgraph rollback graph/seminar-pma-artois-2022-12-01
     Rollback(RollbackArgs),
@@ -161,6 +161,11 @@ pub struct RollbackArgs {
     /// The graph to restore (relative IRIs resolve against the base IRI).
     #[arg(value_name = "GRAPH")]
     pub graph: String,
+
+    /// Restore it even if the SHACL shapes refuse the result (a reference from another
+    /// graph to what the rollback removes); the version records that it was not checked.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The files an import or a validation reads, and where their triples go.

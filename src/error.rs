@@ -79,6 +79,11 @@ pub enum Error {
     #[error("{0} is managed by labgraph (import provenance) and cannot be written directly")]
     Protected(String),
 
+    /// An operation the state of the store does not allow (a rollback with no earlier
+    /// version to go back to).
+    #[error("refusé / refused: {0}")]
+    Refused(String),
+
     /// Data refused by the SHACL shapes (the report is printed before).
     #[error(
         "refusé : {violations} violation(s) des formes SHACL (rapport ci-dessus) ; rien n'a été écrit / refused: {violations} violation(s) of the SHACL shapes (report above); nothing was written"

@@ -629,10 +629,11 @@ fn rollback_restores_the_previous_version_and_can_be_undone() {
     // Once more: back before the first import, when the graph did not exist.
     s.cmd().args(["rollback", "graph/essai"]).assert().success();
     assert_eq!(s.dump_data(), initial);
+    // Refused, not misused: exit code 1.
     s.cmd()
         .args(["rollback", "graph/essai"])
         .assert()
-        .code(2)
+        .code(1)
         .stderr(predicate::str::contains("no earlier version"));
     // Every step is a version: the empty graph, two imports, two rollbacks.
     let table = history(&s, "graph/essai");
@@ -645,8 +646,61 @@ fn rollback_restores_the_previous_version_and_can_be_undone() {
     s.cmd()
         .args(["rollback", "graph/nothing-here"])
         .assert()
-        .code(2)
+        .code(1)
         .stderr(predicate::str::contains("graph/nothing-here"));
+}
+
+#[test]
+fn a_rollback_that_would_break_another_graph_is_refused_unless_forced() {
+    let s = Sandbox::new();
+    let org = |id: &str, name: &str| {
+        format!(
+            "<https://w3id.org/labgraph/id/org/{id}> a <http://schema.org/Organization> , <http://www.w3.org/ns/org#Organization> ;\n\
+             <http://schema.org/name> \"{name}\"@fr ;\n\
+             <http://purl.org/dc/terms/source> <https://example.org/annuaire> .\n"
+        )
+    };
+    // The institutions' graph, first with one institution, then with two.
+    let institutions = s.write("institutions-essai.ttl", &org("essai-a", "Institution A"));
+    s.cmd().arg("import").arg(&institutions).assert().success();
+    std::fs::write(
+        &institutions,
+        format!(
+            "{}{}",
+            org("essai-a", "Institution A"),
+            org("essai-b", "Institution B")
+        ),
+    )
+    .unwrap();
+    s.cmd().arg("import").arg(&institutions).assert().success();
+    // Another graph names the second institution as a person's affiliation.
+    let people = s.write(
+        "personnes-essai.ttl",
+        "<https://w3id.org/labgraph/id/person/essai-p> a <http://schema.org/Person> ;\n\
+         <http://schema.org/name> \"Personne Essai\" ;\n\
+         <http://schema.org/affiliation> <https://w3id.org/labgraph/id/org/essai-b> ;\n\
+         <http://purl.org/dc/terms/source> <https://example.org/annuaire> .\n",
+    );
+    s.cmd().arg("import").arg(&people).assert().success();
+    let before = s.dump_data();
+    // Going back to one institution would leave the affiliation dangling: refused by the
+    // gate, with the report, and nothing written.
+    s.cmd()
+        .args(["rollback", "graph/institutions-essai"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("affiliation").and(predicate::str::contains("person/essai-p")),
+        );
+    assert_eq!(s.dump_data(), before);
+    // Forced, it is done, and its version says it was not checked.
+    s.cmd()
+        .args(["rollback", "--force", "graph/institutions-essai"])
+        .assert()
+        .success();
+    assert_ne!(s.dump_data(), before);
+    let table = history(&s, "graph/institutions-essai");
+    assert!(table.contains("labgraph rollback"), "{table}");
 }
 
 #[test]

@@ -8,11 +8,11 @@ use crate::store::{GraphStore, describe};
 pub fn run(store: &GraphStore, args: &RollbackArgs) -> Result<()> {
     let graph = store.base().resolve(&args.graph)?;
     if store.versions(Some(&graph))?.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::Refused(format!(
             "{graph} has no recorded version: 'labgraph history' lists the graphs that have"
         )));
     }
-    let report = store.rollback(&graph)?;
+    let report = store.rollback(&graph, !args.force)?;
     let mut text = String::new();
     if report.had_unrecorded_changes {
         text.push_str(

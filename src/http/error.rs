@@ -146,6 +146,11 @@ impl From<Error> for ApiError {
                 "écriture refusée par les formes SHACL",
                 "write refused by the SHACL shapes",
             ),
+            Error::Refused(_) => (
+                StatusCode::CONFLICT,
+                "refusé dans l'état du store",
+                "refused in the store's state",
+            ),
             Error::Protected(_) => (
                 StatusCode::FORBIDDEN,
                 "graphe géré par labgraph",

@@ -24,22 +24,25 @@ impl GraphStore {
     /// Gives a graph back the content of the version before its current one, and records
     /// that as a new version. The current version of a graph just rolled back is the one
     /// it restored, so rollbacks walk back through the history one version at a time.
-    pub fn rollback(&self, graph: &NamedNode) -> Result<RollbackReport> {
+    /// With `check`, the rollback goes through the gate like an import: a content that was
+    /// valid once may break what other graphs have written since (a reference to an
+    /// institution it removes), and is then refused with the report.
+    pub fn rollback(&self, graph: &NamedNode, check: bool) -> Result<RollbackReport> {
         let versions = self.versions(Some(graph))?;
         let find = |iri: &NamedNode| versions.iter().find(|v| &v.version == iri);
         let Some(latest) = versions.last() else {
-            return Err(Error::Usage(format!("{graph} has no recorded version")));
+            return Err(Error::Refused(format!("{graph} has no recorded version")));
         };
         let current = latest.restores.as_ref().and_then(find).unwrap_or(latest);
         let Some(previous) = current.previous.as_ref().and_then(find) else {
-            return Err(Error::Usage(format!(
+            return Err(Error::Refused(format!(
                 "{graph}: its version {} ({}) has no earlier version to go back to",
                 current.version,
                 describe(current)
             )));
         };
         let (Some(hash), Some(kept)) = (&previous.hash, self.kept()) else {
-            return Err(Error::Usage(format!(
+            return Err(Error::Refused(format!(
                 "{graph}: the content of {} was not kept (a bulk load, or a store in memory)",
                 previous.version
             )));
@@ -54,11 +57,10 @@ impl GraphStore {
             triples: content.lines.len(),
             hash: Some(content.hash.clone()),
             source_sha256: None,
-            validated: false,
+            validated: check,
             before: (now_content.hash.clone(), now_content.lines.len()),
             restores: Some(previous.version.clone()),
         };
-        // A rollback restores a content the store had: the checks are not run again.
         let write = |transaction: &mut Transaction<'_>| {
             transaction
                 .clear_graph(graph)
@@ -79,7 +81,11 @@ impl GraphStore {
                 versions: vec![version.clone()],
             })
         };
-        let outcome = self.commit(How::default(), write, record)?;
+        let how = How {
+            check,
+            ..How::default()
+        };
+        let outcome = self.commit(how, write, record)?;
         Ok(RollbackReport {
             activity: outcome.activity.expect("a rollback records an activity"),
             restored: previous.clone(),
