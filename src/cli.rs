@@ -147,6 +147,12 @@ pub struct ImportArgs {
     /// and N-Quads dumps into empty graphs then stream through the bulk loader.
     #[arg(long)]
     pub no_validate: bool,
+
+    /// Let the files describe resources that another graph describes too (by default a
+    /// resource is described by one graph, and an import that would describe it in a
+    /// second one is refused, naming both).
+    #[arg(long)]
+    pub shared: bool,
 }
 
 #[derive(Debug, Args)]

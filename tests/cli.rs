@@ -296,11 +296,12 @@ fn export_writes_what_import_reads() {
         text.contains("Villes et communautés durables") || text.contains("sdg:11"),
         "the SDG graph is exported"
     );
-    // Round trip into a second store: same triple count.
+    // Round trip into a second store: same triple count. That store has the bundled
+    // SDG graph too, so the copy describes the same concepts in a second graph: asked for.
     let other = Sandbox::new();
     other
         .cmd()
-        .arg("import")
+        .args(["import", "--shared"])
         .arg(&out)
         .arg("--graph")
         .arg("graph/sdg-copy")
@@ -1235,4 +1236,38 @@ fn a_bulk_load_killed_at_any_moment_leaves_its_graph_with_its_version_or_absent(
         outcomes.iter().any(|loaded| *loaded),
         "no run got to the end: {outcomes:?}"
     );
+}
+
+#[test]
+fn the_same_resources_under_another_file_name_are_refused_unless_shared() {
+    let s = Sandbox::new();
+    let text = std::fs::read_to_string(fixture("extra-seminar.ttl")).unwrap();
+    let first = s.write("essai.ttl", &text);
+    s.cmd().arg("import").arg(&first).assert().success();
+    let before = s.dump_data();
+    // The same record under another name would describe the seminar in a second graph.
+    let copy = s.write("essai-copie.ttl", &text);
+    for dry_run in [true, false] {
+        let mut command = s.cmd();
+        command.arg("import");
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        command.arg(&copy).assert().code(1).stderr(
+            predicate::str::contains("one resource, one graph")
+                .and(predicate::str::contains("graph/essai>"))
+                .and(predicate::str::contains("essai-copie.ttl"))
+                .and(predicate::str::contains("--shared")),
+        );
+        assert_eq!(s.dump_data(), before);
+    }
+    // Re-importing into the graph that describes it is the way to change it.
+    s.cmd().arg("import").arg(&first).assert().success();
+    // Asked for, both graphs describe it.
+    s.cmd()
+        .args(["import", "--shared"])
+        .arg(&copy)
+        .assert()
+        .success();
+    assert_ne!(s.dump_data(), before);
 }

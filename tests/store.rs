@@ -363,6 +363,7 @@ fn every_write_path_tells_the_observers_which_graphs_changed() {
     let options = labgraph::store::ImportOptions {
         validated: true,
         dry_run: true,
+        shared: false,
     };
     store.replace_graphs(&parsed, options).unwrap();
     assert_eq!(recorder.take(&store), Vec::<Vec<String>>::new());

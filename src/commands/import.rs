@@ -59,7 +59,7 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
         let findings = if args.no_validate {
             None
         } else {
-            Some(super::validate::check(store, &parsed)?)
+            Some(super::validate::check(store, &parsed, args.shared)?)
         };
         super::print(&reconciled.text())?;
         super::print(&dry_run(store, &parsed, findings.as_ref(), verbose)?)?;
@@ -69,6 +69,7 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
     let options = ImportOptions {
         validated: !args.no_validate,
         dry_run: false,
+        shared: args.shared,
     };
     // Through the gate: violations refuse the write, with the report.
     let written = store.replace_graphs(&parsed, options)?;

@@ -13,7 +13,7 @@ pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
     let mut parsed = import::parse_all(sources, store.base())?;
     let reconciled = import::reconcile::reconcile(store, &mut parsed)?;
     let new: usize = parsed.iter().map(|p| p.quads.len()).sum();
-    let findings = check(store, &parsed)?;
+    let findings = check(store, &parsed, false)?;
     let mut text = reconciled.text();
     text.push_str(&findings.text);
     text.push_str(&format!(
@@ -26,10 +26,11 @@ pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
 }
 
 /// Runs the gate on parsed sources as if they replaced their graphs, and writes nothing.
-pub(super) fn check(store: &GraphStore, parsed: &[Parsed]) -> Result<Findings> {
+pub(super) fn check(store: &GraphStore, parsed: &[Parsed], shared: bool) -> Result<Findings> {
     let options = ImportOptions {
         validated: true,
         dry_run: true,
+        shared,
     };
     Ok(store.replace_graphs(parsed, options)?.findings)
 }

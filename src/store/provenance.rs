@@ -53,6 +53,8 @@ pub struct ImportOptions {
     pub validated: bool,
     /// Check every graph of the sources, then write nothing.
     pub dry_run: bool,
+    /// Let the sources describe resources that other graphs describe too.
+    pub shared: bool,
 }
 
 /// A graph's new version, as an import or a rollback records it.

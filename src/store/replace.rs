@@ -69,6 +69,69 @@ impl GraphStore {
         }
     }
 
+    /// Refuses sources that describe (as the subject of a statement) a resource that
+    /// another graph describes: one resource, one graph. A record imported again under
+    /// another file name would otherwise describe a seminar twice. References (a resource
+    /// as an object) are free. `--shared` lets both graphs describe it.
+    pub fn refuse_shared(&self, parsed: &[Parsed]) -> Result<()> {
+        let imports = GraphName::NamedNode(self.imports_graph());
+        // The graph of each subject the sources describe, and which source says so.
+        let mut described: BTreeMap<NamedNode, (NamedNode, &str)> = BTreeMap::new();
+        let mut conflicts: Vec<String> = Vec::new();
+        for source in parsed {
+            for quad in &source.quads {
+                let (
+                    oxigraph::model::NamedOrBlankNode::NamedNode(subject),
+                    GraphName::NamedNode(graph),
+                ) = (&quad.subject, &quad.graph_name)
+                else {
+                    continue;
+                };
+                match described.get(subject) {
+                    Some((other, name)) if other != graph => conflicts.push(format!(
+                        "{subject} : {} la décrit dans {graph}, {name} dans {other} / described by {} in {graph} and by {name} in {other}",
+                        source.source.name, source.source.name
+                    )),
+                    Some(_) => {}
+                    None => {
+                        described.insert(subject.clone(), (graph.clone(), &source.source.name));
+                    }
+                }
+            }
+        }
+        let written: std::collections::HashSet<GraphName> = parsed
+            .iter()
+            .flat_map(|p| p.graphs.iter().cloned().map(GraphName::NamedNode))
+            .collect();
+        for (subject, (graph, name)) in &described {
+            let elsewhere = self
+                .store
+                .quads_for_pattern(Some(subject.as_ref().into()), None, None, None)
+                .filter_map(std::result::Result::ok)
+                .find(|q| q.graph_name != imports && !written.contains(&q.graph_name));
+            if let Some(quad) = elsewhere {
+                let other = quad.graph_name.to_string();
+                conflicts.push(format!(
+                    "{subject} : déjà décrite par le graphe {other} ; {name} la décrit dans {graph} / already described by the graph {other}; {name} describes it in {graph}"
+                ));
+            }
+        }
+        if conflicts.is_empty() {
+            return Ok(());
+        }
+        let total = conflicts.len();
+        conflicts.truncate(5);
+        if total > 5 {
+            conflicts.push(format!("… {} de plus / {} more", total - 5, total - 5));
+        }
+        Err(Error::Refused(format!(
+            "une ressource, un graphe / one resource, one graph:\n  {}\n\
+             Complétez le graphe qui la décrit déjà (importez-y le fichier avec --graph), ou passez --shared si les deux graphes doivent la décrire. / \
+             Add to the graph that already describes it (import the file into it with --graph), or pass --shared if both graphs are meant to describe it.",
+            conflicts.join("\n  ")
+        )))
+    }
+
     /// Replaces every graph the sources write with their content, through the write
     /// path, and records the import with a version per graph: on any error, or a
     /// violation found by the checks, nothing is written. A graph whose content would not
@@ -80,6 +143,9 @@ impl GraphStore {
         options: ImportOptions,
     ) -> Result<ImportReport> {
         self.refuse_protected(parsed)?;
+        if !options.shared {
+            self.refuse_shared(parsed)?;
+        }
         // A dry run checks every graph as the sources would leave it, and records nothing:
         // no version to plan.
         let (changed, unchanged, sources) = if options.dry_run {
