@@ -70,22 +70,34 @@ pub enum Command {
     /// Example: labgraph serve --bind 127.0.0.1:7878
     Serve(ServeArgs),
 
-    /// Import RDF files, each into its own named graph, checked by the SHACL shapes, in one
-    /// atomic write.
+    /// Import files — RDF, seminar records, spreadsheets of actions — each into its own
+    /// named graph, checked by the SHACL shapes, in one atomic write.
     ///
-    /// Formats: Turtle (.ttl), TriG (.trig), N-Triples (.nt), N-Quads (.nq), RDF/XML (.rdf,
-    /// .owl, .xml) and JSON-LD (.jsonld, .json), from the extension or --format. Each file's
-    /// triples go to the graph <BASE>graph/<file name without extension>, or to --graph.
-    /// Named graphs inside a TriG, N-Quads or JSON-LD file keep their names. Re-importing a
-    /// file replaces its graphs; a graph whose content would not change is left alone.
-    /// Data that violates the shapes (with what it references in the store) is refused with
-    /// the report. On any error nothing is written, and the message names the file, line
-    /// and column. Each graph written is recorded as a version (source, SHA-256 of the
-    /// file, RDFC-1.0 hash of the graph, time, triples): see history and rollback.
+    /// RDF: Turtle (.ttl), TriG (.trig), N-Triples (.nt), N-Quads (.nq), RDF/XML (.rdf,
+    /// .owl, .xml) and JSON-LD (.jsonld, .json). Records: YAML (.yaml, .yml) or JSON
+    /// without @context, written with the short keys of ontology/context.jsonld (name,
+    /// startDate, organizer, speakerRole…; README, section Records). Spreadsheets of
+    /// actions: .csv with the columns Titre, Description, Porteur, Territoires, Thèmes,
+    /// Cibles ODD, Source (README, section Spreadsheets). The extension says which, or
+    /// --format.
+    ///
+    /// Each file's triples go to the graph <BASE>graph/<file name without extension>, or to
+    /// --graph. Named graphs inside a TriG, N-Quads or JSON-LD file keep their names.
+    /// Re-importing a file replaces its graphs; a graph whose content would not change is
+    /// left alone. A resource is described by one graph: a file describing one that
+    /// another graph describes is refused, naming both (--shared allows it). Data that
+    /// violates the shapes (with what it references in the store) is refused with the
+    /// report. On any error nothing is written, and the message names the file, line and
+    /// column. Each graph written is recorded as a version (source, SHA-256 of the file,
+    /// RDFC-1.0 hash of the graph, time, triples): see history and rollback.
     ///
     /// Examples:
-    ///   labgraph import --dry-run --verbose seminar-lille-2023.ttl
-    ///   labgraph import seminar-lille-2023.ttl actions-2023.nt
+    ///
+    ///   labgraph import --dry-run -v seminaire-lille-2023.yaml   (what would change)
+    ///
+    ///   labgraph import seminaire-lille-2023.yaml actions-2023.csv
+    ///
+    ///   labgraph import --graph graph/notes notes.ttl
     Import(ImportArgs),
 
     /// List the recorded versions of the graphs (or of one), oldest first.

@@ -226,10 +226,10 @@ fn summary(store: &GraphStore, report: &ImportReport, seconds: f64) -> String {
     if let Some(activity) = &report.activity {
         let _ = writeln!(
             text,
-            "imported {} graph{} in {seconds:.2} s, recorded as {}",
-            report.graphs.len(),
-            if report.graphs.len() == 1 { "" } else { "s" },
-            render::short(&activity.clone().into(), store.base())
+            "{n} graphe{s} importé{s} en {seconds:.2} s, enregistré comme {activity} / imported {n} graph{s} in {seconds:.2} s, recorded as {activity}",
+            n = report.graphs.len(),
+            s = if report.graphs.len() == 1 { "" } else { "s" },
+            activity = render::short(&activity.clone().into(), store.base())
         );
     }
     text
