@@ -100,6 +100,20 @@ pub enum Command {
     ///   labgraph import --graph graph/notes notes.ttl
     Import(ImportArgs),
 
+    /// Find the IRI of an institution, a person, a territory, a theme, a series, a seminar
+    /// or an SDG goal or target from words of its name, an acronym or a code, with why
+    /// each matched (case, accents and punctuation do not count). Exit code 1 when
+    /// nothing matches, with the closest spelling.
+    ///
+    /// Examples:
+    ///
+    ///   labgraph find institution "Région Hauts-de-France"
+    ///
+    ///   labgraph find territory Lens
+    ///
+    ///   labgraph find theme chaleur
+    Find(FindArgs),
+
     /// List the recorded versions of the graphs (or of one), oldest first.
     ///
     /// Example: labgraph history graph/seminar-pma-artois-2022-12-01
@@ -172,6 +186,45 @@ pub struct HistoryArgs {
     /// Only this graph (relative IRIs resolve against the base IRI).
     #[arg(value_name = "GRAPH")]
     pub graph: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// What to look for.
+    #[arg(value_enum, value_name = "KIND")]
+    pub kind: FindKind,
+
+    /// Words of its name, an acronym, an identifier (SIREN, INSEE or QPV code) or a
+    /// notation (11.6).
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+}
+
+/// The kinds of resources `find` looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FindKind {
+    Institution,
+    Person,
+    Territory,
+    Theme,
+    Series,
+    Seminar,
+    Sdg,
+}
+
+impl FindKind {
+    /// Its name in the plural, in French and English.
+    pub fn plural(self) -> &'static str {
+        match self {
+            FindKind::Institution => "institutions",
+            FindKind::Person => "personnes / people",
+            FindKind::Territory => "territoires / territories",
+            FindKind::Theme => "thèmes / themes",
+            FindKind::Series => "séries / series",
+            FindKind::Seminar => "séminaires / seminars",
+            FindKind::Sdg => "objectifs et cibles ODD / SDG goals and targets",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

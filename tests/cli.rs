@@ -1271,3 +1271,55 @@ fn the_same_resources_under_another_file_name_are_refused_unless_shared() {
         .success();
     assert_ne!(s.dump_data(), before);
 }
+
+#[test]
+fn find_answers_with_iris_and_why_they_matched() {
+    let s = Sandbox::new();
+    for (kind, text, iri, why) in [
+        (
+            "institution",
+            "Région Hauts-de-France",
+            "<org/region-hauts-de-france>",
+            "exact name",
+        ),
+        ("institution", "pma", "<org/pma>", "exact code"),
+        (
+            "institution",
+            "pole METROPOLITAIN artois",
+            "<org/pma>",
+            "every word",
+        ),
+        (
+            "territory",
+            "62498",
+            "<territory/commune/62498>",
+            "exact code",
+        ),
+        ("theme", "chaleur", "<theme/ilots-de-chaleur>", "every word"),
+        ("sdg", "11.6", "sdg:11.6", "exact code"),
+    ] {
+        s.cmd()
+            .args(["find", kind, text])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(iri).and(predicate::str::contains(why)));
+    }
+    // The best match first: the commune named Lens before the communes "…-lès-Lens".
+    let out = s
+        .cmd()
+        .args(["find", "territory", "Lens"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("<territory/commune/62498>"), "{text}");
+    // Nothing: exit code 1, the closest spelling when there is one.
+    s.cmd()
+        .args(["find", "institution", "Region Hauts-de-Frnace"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("nothing matches")
+                .and(predicate::str::contains("Région Hauts-de-France")),
+        );
+    s.cmd().args(["find", "planet", "Mars"]).assert().code(2);
+}

@@ -3,6 +3,7 @@
 
 mod backup;
 mod export;
+mod find;
 mod graphs;
 mod history;
 mod import;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&open()?, &args),
         Command::Query(args) => query::run(&settings, open, &args),
         Command::Graphs => graphs::run(&open()?),
+        Command::Find(args) => find::run(&open()?, &args),
         Command::History(args) => history::run(&open()?, &args),
         Command::Rollback(args) => rollback::run(&open()?, &args),
         Command::Validate(args) => validate::run(&open()?, &args),
