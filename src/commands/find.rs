@@ -122,9 +122,9 @@ pub fn run(store: &GraphStore, args: &FindArgs) -> Result<()> {
     let mut found: Vec<(Why, String, &NamedNode)> = candidates
         .iter()
         .filter_map(|(iri, c)| {
-            let why = if c.codes.iter().any(|k| *k == wanted) {
+            let why = if c.codes.contains(&wanted) {
                 Why::Code
-            } else if c.names.iter().any(|n| *n == wanted) {
+            } else if c.names.contains(&wanted) {
                 Why::Name
             } else if c
                 .names
