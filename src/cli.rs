@@ -100,6 +100,17 @@ pub enum Command {
     ///   labgraph import --graph graph/notes notes.ttl
     Import(ImportArgs),
 
+    /// Write a commented record to fill in: a seminar (with a part of its programme and a
+    /// speaker), a person or an institution. It passes the SHACL gate as written; replace
+    /// the values marked « ← », then import it with --dry-run first.
+    ///
+    /// Examples:
+    ///
+    ///   labgraph new seminar -o seminaire-lille-2025.yaml
+    ///
+    ///   labgraph new institution > mel.yaml
+    New(NewArgs),
+
     /// Find the IRI of an institution, a person, a territory, a theme, a series, a seminar
     /// or an SDG goal or target from words of its name, an acronym or a code, with why
     /// each matched (case, accents and punctuation do not count). Exit code 1 when
@@ -186,6 +197,25 @@ pub struct HistoryArgs {
     /// Only this graph (relative IRIs resolve against the base IRI).
     #[arg(value_name = "GRAPH")]
     pub graph: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the record describes.
+    #[arg(value_enum, value_name = "KIND")]
+    pub kind: NewKind,
+
+    /// Write it to this file (never overwritten) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The records `new` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NewKind {
+    Seminar,
+    Person,
+    Institution,
 }
 
 #[derive(Debug, Args)]

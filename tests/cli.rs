@@ -1323,3 +1323,37 @@ fn find_answers_with_iris_and_why_they_matched() {
         );
     s.cmd().args(["find", "planet", "Mars"]).assert().code(2);
 }
+
+#[test]
+fn new_records_pass_the_gate_as_written() {
+    let s = Sandbox::new();
+    for kind in ["seminar", "person", "institution"] {
+        let path = s.path(&format!("nouveau-{kind}.yaml"));
+        s.cmd()
+            .args(["new", kind, "-o"])
+            .arg(&path)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("←"), "{kind}: what to replace is marked");
+        // As written, the dry run finds nothing to say.
+        s.cmd()
+            .args(["import", "--dry-run"])
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("0 violation(s), 0 warning(s)"));
+        // Never over a file.
+        s.cmd()
+            .args(["new", kind, "-o"])
+            .arg(&path)
+            .assert()
+            .code(2);
+    }
+    // To standard output too.
+    s.cmd()
+        .args(["new", "person"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("person/prenom-nom"));
+}

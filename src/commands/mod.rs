@@ -7,6 +7,7 @@ mod find;
 mod graphs;
 mod history;
 mod import;
+mod new;
 mod query;
 mod rollback;
 mod serve;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Query(args) => query::run(&settings, open, &args),
         Command::Graphs => graphs::run(&open()?),
         Command::Find(args) => find::run(&open()?, &args),
+        Command::New(args) => new::run(&args),
         Command::History(args) => history::run(&open()?, &args),
         Command::Rollback(args) => rollback::run(&open()?, &args),
         Command::Validate(args) => validate::run(&open()?, &args),
