@@ -100,6 +100,17 @@ pub enum Command {
     ///   labgraph import --graph graph/notes notes.ttl
     Import(ImportArgs),
 
+    /// What a record must and should say about a kind of resource, from the SHACL shapes
+    /// the import applies: each key, required, recommended or checked when given, the value
+    /// it takes, and the shapes' messages in French and English.
+    ///
+    /// Kinds: seminar, session, talk, workshop, series, speaker-role, person, institution,
+    /// place, document, action, theme, territory, recommendation (or a class name of the
+    /// context).
+    ///
+    /// Example: labgraph explain seminar
+    Explain(ExplainArgs),
+
     /// Write a commented record to fill in: a seminar (with a part of its programme and a
     /// speaker), a person or an institution. It passes the SHACL gate as written; replace
     /// the values marked « ← », then import it with --dry-run first.
@@ -197,6 +208,13 @@ pub struct HistoryArgs {
     /// Only this graph (relative IRIs resolve against the base IRI).
     #[arg(value_name = "GRAPH")]
     pub graph: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The kind of resource (seminar, person, institution…).
+    #[arg(value_name = "KIND")]
+    pub kind: String,
 }
 
 #[derive(Debug, Args)]

@@ -259,6 +259,26 @@ impl Compactor {
     }
 }
 
+/// The short key a record writes for the property `iri` (`name` for `schema:name`), or
+/// the class `iri` (`Seminar` for `lg:Seminar`), if the context has one.
+pub fn term(iri: &str) -> Option<String> {
+    COMPACTOR
+        .definitions
+        .iter()
+        .filter(|d| d.iri == iri && !d.by_language)
+        .min_by_key(|d| d.term.len())
+        .map(|d| d.term.clone())
+}
+
+/// The IRI of a short key or class name of the context (`Seminar` → `lg:Seminar`'s IRI).
+pub fn expand(term: &str) -> Option<String> {
+    COMPACTOR
+        .definitions
+        .iter()
+        .find(|d| d.term == term)
+        .map(|d| d.iri.clone())
+}
+
 /// `triples` as one JSON-LD document compacted with the project's context: a `@graph` of
 /// node objects, one per subject, in the order the subjects come.
 pub fn compact(triples: &[Triple]) -> Value {

@@ -1357,3 +1357,36 @@ fn new_records_pass_the_gate_as_written() {
         .success()
         .stdout(predicate::str::contains("person/prenom-nom"));
 }
+
+#[test]
+fn explain_reads_what_a_record_needs_from_the_shapes() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args(["explain", "seminar"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("name: obligatoire / required")
+                .and(predicate::str::contains("source: obligatoire / required"))
+                .and(predicate::str::contains(
+                    "location: recommandé / recommended",
+                ))
+                .and(predicate::str::contains(
+                    "A seminar should state its venue (schema:location).",
+                )),
+        );
+    s.cmd()
+        .args(["explain", "person"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("source: obligatoire / required").and(
+                predicate::str::contains("affiliation: recommandé / recommended"),
+            ),
+        );
+    s.cmd()
+        .args(["explain", "spaceship"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("seminar, session"));
+}

@@ -2,6 +2,7 @@
 //! does its work through the library, and writes to standard output.
 
 mod backup;
+mod explain;
 mod export;
 mod find;
 mod graphs;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Graphs => graphs::run(&open()?),
         Command::Find(args) => find::run(&open()?, &args),
         Command::New(args) => new::run(&args),
+        Command::Explain(args) => explain::run(&open()?, &args),
         Command::History(args) => history::run(&open()?, &args),
         Command::Rollback(args) => rollback::run(&open()?, &args),
         Command::Validate(args) => validate::run(&open()?, &args),
