@@ -23,6 +23,10 @@ use crate::error::{Error, Result};
 /// Compiled SHACL shapes.
 pub struct Shapes {
     schema: IRSchema,
+    /// Each shape's own messages, French then English: the engine writes its own English
+    /// text for some components (`sh:uniqueLang`: "Unique lang failed…") where the shape
+    /// has a message for the administrator.
+    messages: std::collections::HashMap<String, (Option<String>, Option<String>)>,
 }
 
 /// How serious a finding is.
@@ -111,12 +115,32 @@ impl Shapes {
             .map(|q| q.map(Triple::from))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| Error::Shacl(format!("the shapes do not parse: {e}")))?;
+        let mut messages: std::collections::HashMap<String, (Option<String>, Option<String>)> =
+            std::collections::HashMap::new();
+        for t in &triples {
+            if t.predicate.as_str() != "http://www.w3.org/ns/shacl#message" {
+                continue;
+            }
+            let (
+                oxigraph::model::NamedOrBlankNode::NamedNode(shape),
+                oxigraph::model::Term::Literal(text),
+            ) = (&t.subject, &t.object)
+            else {
+                continue;
+            };
+            let entry = messages.entry(shape.as_str().to_owned()).or_default();
+            match text.language() {
+                Some("fr") => entry.0 = Some(text.value().to_owned()),
+                Some("en") => entry.1 = Some(text.value().to_owned()),
+                _ => {}
+            }
+        }
         let ast = ShaclParser::new(in_memory(triples)?)
             .parse()
             .map_err(|e| Error::Shacl(format!("the shapes are not valid SHACL: {e}")))?;
         let schema = IRSchema::try_from(&ast)
             .map_err(|e| Error::Shacl(format!("the shapes do not compile: {e}")))?;
-        Ok(Self { schema })
+        Ok(Self { schema, messages })
     }
 
     /// Validates a graph against the shapes.
@@ -139,12 +163,26 @@ impl Shapes {
             .results()
             .iter()
             .map(|r| {
+                let shape = r.source().map(|s| s.to_string());
+                let own = shape.as_ref().and_then(|s| self.messages.get(s));
+                // The result's message in that language, else the shape's own, else the
+                // engine's untagged text.
                 let message = |lang: &str| {
                     r.message()
                         .iter()
                         .find(|(l, _)| l.as_ref().is_some_and(|l| l.as_str() == lang))
-                        .or_else(|| r.message().iter().find(|(l, _)| l.is_none()))
                         .map(|(_, m)| m.clone())
+                        .or_else(|| {
+                            own.and_then(
+                                |(fr, en)| if lang == "fr" { fr.clone() } else { en.clone() },
+                            )
+                        })
+                        .or_else(|| {
+                            r.message()
+                                .iter()
+                                .find(|(l, _)| l.is_none())
+                                .map(|(_, m)| m.clone())
+                        })
                 };
                 Finding {
                     level: match r.severity() {
@@ -158,7 +196,7 @@ impl Shapes {
                     message_fr: message("fr"),
                     message_en: message("en"),
                     component: r.constraint_component().to_string(),
-                    shape: r.source().map(|s| s.to_string()),
+                    shape,
                     sources: Vec::new(),
                 }
             })

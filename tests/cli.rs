@@ -1390,3 +1390,23 @@ fn explain_reads_what_a_record_needs_from_the_shapes() {
         .code(2)
         .stderr(predicate::str::contains("seminar, session"));
 }
+
+#[test]
+fn findings_speak_the_shapes_words_not_the_engines() {
+    let s = Sandbox::new();
+    // Two French names: the engine's own text was "Unique lang failed for lang fr…".
+    let record = s.write(
+        "deux-noms.yaml",
+        "id: seminar/essai-deux-noms\ntype: [Seminar, Event]\nname: Premier nom\nnames: {fr: Second nom}\nsource: https://www.irev.fr/\n",
+    );
+    s.cmd()
+        .args(["import", "--dry-run"])
+        .arg(&record)
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("au plus un par langue")
+                .and(predicate::str::contains("at most one per language"))
+                .and(predicate::str::contains("Unique lang failed").not()),
+        );
+}
