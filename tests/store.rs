@@ -351,7 +351,8 @@ fn every_write_path_tells_the_observers_which_graphs_changed() {
         store.replace_graphs(&parsed, Default::default()).unwrap();
     }
     assert_eq!(recorder.take(&store), [["graph/o4"]]);
-    // A dry run tells nothing.
+    // A dry run tells nothing. (The same file into a second graph: a resource described by
+    // two graphs, asked for with `shared`.)
     let sources = import::plan(
         std::slice::from_ref(&file),
         None,
@@ -363,7 +364,7 @@ fn every_write_path_tells_the_observers_which_graphs_changed() {
     let options = labgraph::store::ImportOptions {
         validated: true,
         dry_run: true,
-        shared: false,
+        shared: true,
     };
     store.replace_graphs(&parsed, options).unwrap();
     assert_eq!(recorder.take(&store), Vec::<Vec<String>>::new());
