@@ -7,6 +7,17 @@ use oxigraph::model::NamedNodeRef;
 
 /// The project's own vocabulary.
 pub const LG: &str = "https://w3id.org/labgraph/def#";
+
+/// The local names of the territory classes of `lg:` (the subclasses of `lg:Territory`),
+/// from the largest to the smallest.
+pub const TERRITORY_CLASSES: [&str; 6] = [
+    "Region",
+    "Departement",
+    "PoleMetropolitain",
+    "EPCI",
+    "Commune",
+    "QPV",
+];
 /// The default base IRI of instances when neither `--base-iri` nor `LABGRAPH_BASE_IRI` is set.
 pub const DEFAULT_BASE_IRI: &str = "https://w3id.org/labgraph/id/";
 

@@ -28,17 +28,10 @@ fn classes(kind: FindKind) -> Vec<String> {
     match kind {
         FindKind::Institution => vec!["http://schema.org/Organization".into()],
         FindKind::Person => vec!["http://schema.org/Person".into()],
-        FindKind::Territory => [
-            "Region",
-            "Departement",
-            "PoleMetropolitain",
-            "EPCI",
-            "Commune",
-            "QPV",
-        ]
-        .iter()
-        .map(|c| lg(c))
-        .collect(),
+        FindKind::Territory => crate::vocab::TERRITORY_CLASSES
+            .iter()
+            .map(|c| lg(c))
+            .collect(),
         FindKind::Theme => vec!["http://www.w3.org/2004/02/skos/core#Concept".into()],
         FindKind::Series => vec!["http://schema.org/EventSeries".into()],
         FindKind::Seminar => vec![lg("Seminar")],

@@ -118,16 +118,6 @@ const KINDS: &[Kind] = &[
         fr: "Couverture ODD", en: "SDG coverage" },
 ];
 
-/// The territory classes (subclasses of lg:Territory).
-const TERRITORIES: [&str; 6] = [
-    "Region",
-    "Departement",
-    "PoleMetropolitain",
-    "EPCI",
-    "Commune",
-    "QPV",
-];
-
 /// One section: a title, its columns and rows, and the named query it comes from.
 #[derive(Debug, Serialize)]
 pub struct Section {
@@ -170,7 +160,7 @@ fn applies(kind: &Kind, types: &[NamedNode]) -> bool {
         return false;
     }
     if kind.class == "Territory" {
-        TERRITORIES.iter().any(|c| has(c))
+        crate::vocab::TERRITORY_CLASSES.iter().any(|c| has(c))
     } else {
         has(kind.class)
     }
