@@ -225,7 +225,13 @@ fn write(file: &Path, runs: usize, before: Option<PathBuf>) {
             Command::new(binary)
                 .arg("--store")
                 .arg(&store)
-                .args(["import", "--no-validate", "--graph", "graph/bench"])
+                .args([
+                    "import",
+                    "--no-validate",
+                    "--shared",
+                    "--graph",
+                    "graph/bench",
+                ])
                 .arg(file)
                 .stdout(std::process::Stdio::null()),
         );
@@ -311,7 +317,7 @@ fn import(file: &Path, runs: usize) {
             Command::new(&labgraph)
                 .arg("--store")
                 .arg(&our_store)
-                .args(["import", "--no-validate"])
+                .args(["import", "--no-validate", "--shared"])
                 .arg(file)
                 .arg("--graph")
                 .arg("graph/bench")
