@@ -71,17 +71,26 @@ pub fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
         return work();
     }
     std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("labgraph-eval".into())
-            .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || {
-                mark_large_stack();
-                work()
-            })
-            .expect("a thread can be started")
+        spawn_large(scope, work)
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// Starts `work` on a new scoped thread whose stack is [`STACK_SIZE`], marked as such:
+/// what it runs needs no further thread to parse or evaluate a query.
+pub fn spawn_large<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, T> {
+    std::thread::Builder::new()
+        .name("labgraph-eval".into())
+        .stack_size(STACK_SIZE)
+        .spawn_scoped(scope, || {
+            mark_large_stack();
+            work()
+        })
+        .expect("a thread can be started")
 }
 
 /// The syntaxes a text is scanned as.

@@ -44,18 +44,6 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    // Writes, and reads of a named graph, are the Graph Store Protocol's.
-    if method != Method::GET && method != Method::HEAD {
-        return gsp::direct(
-            State(state),
-            Path(path),
-            method,
-            RawQuery(raw),
-            headers,
-            body,
-        )
-        .await;
-    }
     // A suffix names the format: `/id/seminar/x.ttl` is `/id/seminar/x` in Turtle.
     let suffixed = offered().into_iter().find_map(|(repr, suffix, _)| {
         path.strip_suffix(&format!(".{suffix}"))
@@ -69,9 +57,13 @@ pub async fn handle(
     let base = state.store.base().as_str();
     let iri = format!("{base}{resource_path}");
     let subject = NamedNode::new(&iri);
-    // One trip to the store before anything else: whether the path names a graph, and
+    // Writes, and reads of a named graph, are the Graph Store Protocol's. For a read, one
+    // trip to the store before anything else: whether the path names a graph, and
     // whether the data says another IRI replaces the resource.
-    let (is_graph, replaced) = {
+    let writes = method != Method::GET && method != Method::HEAD;
+    let (is_graph, replaced) = if writes {
+        (false, None)
+    } else {
         let store = state.store.clone();
         let graph = NamedNode::new(format!("{base}{path}")).ok();
         let subject = subject.as_ref().ok().cloned();
@@ -88,7 +80,7 @@ pub async fn handle(
         })
         .await??
     };
-    if is_graph {
+    if writes || is_graph {
         return gsp::direct(
             State(state),
             Path(path),
@@ -277,16 +269,17 @@ async fn serve(
                         // The labels and the provenance are read while the domain view's
                         // queries run.
                         let (labels, versions, sections) = std::thread::scope(|scope| {
-                            let side = scope.spawn(|| -> crate::error::Result<_> {
-                                let labels =
-                                    store.labels(&description.iris(), &pages::LANGUAGES)?;
-                                // The versions of the graphs that hold the resource, not all.
-                                let mut versions = Vec::new();
-                                for graph in &description.graphs {
-                                    versions.extend(store.versions(Some(graph))?);
-                                }
-                                Ok((labels, versions))
-                            });
+                            let side =
+                                crate::bounds::spawn_large(scope, || -> crate::error::Result<_> {
+                                    let labels =
+                                        store.labels(&description.iris(), &pages::LANGUAGES)?;
+                                    // The versions of the graphs that hold the resource, not all.
+                                    let mut versions = Vec::new();
+                                    for graph in &description.graphs {
+                                        versions.extend(store.versions(Some(graph))?);
+                                    }
+                                    Ok((labels, versions))
+                                });
                             let sections = pages::domain::sections(
                                 store,
                                 &description.subject,

@@ -183,10 +183,7 @@ fn section_answer(
     subject: &NamedNode,
     cancel: &CancellationToken,
 ) -> Result<Option<Answer>> {
-    let (name, text) = match kind.query {
-        Named(name) => (name, queries::find(name)?.text),
-        Page(name, text) => (name, text),
-    };
+    let (name, text) = (kind.name(), kind.text()?);
     let started = std::time::Instant::now();
     let (variables, rows) = answer(
         store,
@@ -249,8 +246,8 @@ pub fn sections(
             .iter()
             .filter(|k| applies(k, types))
             .map(|kind| {
-                let thread = scope.spawn(move || {
-                    crate::bounds::on_large_stack(|| section_answer(store, kind, subject, token))
+                let thread = crate::bounds::spawn_large(scope, move || {
+                    section_answer(store, kind, subject, token)
                 });
                 (kind, thread)
             })
@@ -329,14 +326,19 @@ impl Kind {
             Named(name) | Page(name, _) => name,
         }
     }
+
+    /// The text of its query.
+    fn text(&self) -> Result<&'static str> {
+        Ok(match self.query {
+            Named(name) => queries::find(name)?.text,
+            Page(_, text) => text,
+        })
+    }
 }
 
 /// A section's query text, with the page's resource bound by a trailing `VALUES`.
 fn bound_text(kind: &Kind, subject: &NamedNode) -> String {
-    let text = match kind.query {
-        Named(name) => queries::find(name).map(|q| q.text).unwrap_or_default(),
-        Page(_, text) => text,
-    };
+    let text = kind.text().unwrap_or_default();
     format!(
         "{}\nVALUES ?{} {{ <{}> }}\n",
         text.trim_end(),
