@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "live-test-token-0123456789";
@@ -85,29 +85,36 @@ fn run(command: &mut Command) -> std::process::Output {
 }
 
 /// A virtual environment with the pinned clients of tests/clients/requirements.txt,
-/// made once under target/ (pip reaches PyPI).
+/// made once under target/ (pip reaches PyPI). The tests of this file run in parallel
+/// and share it, so it is made once per run, behind a lock: two tests making it at once
+/// removed each other's half-made environment.
 fn python_with_clients() -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients-venv");
-    let python = root.join("bin").join("python");
-    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/requirements.txt");
-    let stamp = root.join("installed.txt");
-    let wanted = std::fs::read_to_string(&requirements).unwrap();
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        let _ = std::fs::remove_dir_all(&root);
-        run(Command::new("python3").args(["-m", "venv"]).arg(&root));
-        run(Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements));
-        std::fs::write(&stamp, wanted).unwrap();
-    }
-    python
+    static MADE: OnceLock<PathBuf> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients-venv");
+        let python = root.join("bin").join("python");
+        let requirements =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/requirements.txt");
+        let stamp = root.join("installed.txt");
+        let wanted = std::fs::read_to_string(&requirements).unwrap();
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+            let _ = std::fs::remove_dir_all(&root);
+            run(Command::new("python3").args(["-m", "venv"]).arg(&root));
+            run(Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(&requirements));
+            std::fs::write(&stamp, wanted).unwrap();
+        }
+        python
+    })
+    .clone()
 }
 
 #[test]
