@@ -55,8 +55,13 @@ pub struct Finding {
     pub component: String,
     /// The shape that holds the constraint.
     pub shape: Option<String>,
-    /// The files that describe the focus resource, when an import knows them.
+    /// The files that describe the focus resource, when an import knows them: with the
+    /// line and column of the key or statement, when known (`seminar.yaml:12:5`).
     pub sources: Vec<String>,
+    /// A blank node focus, as a person finds it: its path from a named resource ("the
+    /// lg:speakerRole of <seminar/x/ouverture> « Ouverture »").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub described: Option<String>,
 }
 
 /// A validation report.
@@ -198,6 +203,7 @@ impl Shapes {
                     component: r.constraint_component().to_string(),
                     shape,
                     sources: Vec::new(),
+                    described: None,
                 }
             })
             .collect();
@@ -276,6 +282,7 @@ fn ill_formed(triple: &Triple) -> Option<Finding> {
         component: "sh:DatatypeConstraintComponent".into(),
         shape: None,
         sources: Vec::new(),
+        described: None,
     })
 }
 
@@ -296,7 +303,10 @@ impl fmt::Display for Finding {
             Level::Warning => "warning",
             Level::Info => "info",
         };
-        write!(f, "{level}: {}", self.focus)?;
+        match &self.described {
+            Some(described) => write!(f, "{level}: {described}")?,
+            None => write!(f, "{level}: {}", self.focus)?,
+        }
         if !self.sources.is_empty() {
             write!(f, " [{}]", self.sources.join(", "))?;
         }

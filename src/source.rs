@@ -23,6 +23,8 @@ pub enum Input {
     Stdin,
     /// A file embedded in the binary (the bundled ontology and data).
     Bundled(&'static str),
+    /// A file sent to the server's import page.
+    Uploaded(std::sync::Arc<Vec<u8>>),
 }
 
 /// A source to read: its name for messages, format and target graph.
@@ -44,7 +46,14 @@ pub struct Parsed {
     pub graphs: BTreeSet<NamedNode>,
     /// SHA-256 of the source's bytes, in hexadecimal.
     pub sha256: String,
+    /// Where the source states things: see [`Positions`].
+    pub positions: Positions,
 }
+
+/// Where a source states things, for messages: by (subject IRI, property IRI) the line
+/// and column (from 1) of the key in a record or of the predicate in a Turtle statement;
+/// by (subject IRI, "") those of the resource's `id` or of its statement's subject.
+pub type Positions = std::collections::HashMap<(String, String), (u64, u64)>;
 
 /// How far a bulk load has gone, over all its sources: read by a progress bar while the
 /// load runs.

@@ -60,6 +60,8 @@ pub const PREFIXES: &[(&str, &str)] = &[
 /// PROV-O terms written in the import metadata graph.
 pub mod prov {
     use super::NamedNodeRef;
+    pub const AGENT: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#agent");
     pub const ENTITY: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#Entity");
     pub const ACTIVITY: NamedNodeRef<'_> =
@@ -108,6 +110,8 @@ pub mod lg {
         NamedNodeRef::new_unchecked("https://w3id.org/labgraph/def#canonicalHash");
     pub const VALIDATED: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("https://w3id.org/labgraph/def#validated");
+    pub const SEMINAR: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("https://w3id.org/labgraph/def#Seminar");
 }
 
 /// The SPARQL 1.1 Service Description vocabulary.

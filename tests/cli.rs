@@ -817,7 +817,8 @@ fn bad_records_are_refused_with_their_position_and_nothing_is_written() {
             1,
             vec![
                 "seminar/essai-2023-03-09",
-                "e.yaml]",
+                // The resource's `id` (the name it lacks has no line).
+                "e.yaml:1:1]",
                 "schema.org/name",
                 "refusé",
             ],

@@ -378,3 +378,165 @@ fn every_write_path_tells_the_observers_which_graphs_changed() {
     store.bulk_load(&sources, &Default::default()).unwrap();
     assert_eq!(recorder.take(&store), [["graph/o6"]]);
 }
+
+/// The default graph of a query is the union of the named graphs as a set (SPARQL's RDF
+/// merge, Fuseki's union graph): a triple two graphs state is seen once, through every
+/// write path, until the last graph that states it loses it. Oxigraph 0.5's own union
+/// repeated it (oxigraph/oxigraph#1919), so `a ?type` gave each type twice.
+#[test]
+fn the_union_default_graph_is_a_set_through_every_write() {
+    let store = store_without_gate();
+    let count = |store: &GraphStore, query: &str| -> usize { common::select(store, query).len() };
+    let types = "SELECT ?t WHERE { <https://ex.org/s> a ?t }";
+    let rows = "SELECT * WHERE { ?s ?p ?o }";
+    let before = count(&store, rows);
+    let update = |store: &GraphStore, text: &str| {
+        let prepared = store.prepare_update(text).unwrap();
+        store.update(prepared, None, "test", None).unwrap();
+    };
+    // Two graphs state the same triple (an update, a Graph Store PUT).
+    update(
+        &store,
+        "INSERT DATA { GRAPH <https://ex.org/g1> { <https://ex.org/s> a <https://ex.org/T> } }",
+    );
+    store
+        .store_graph(
+            NamedNode::new("https://ex.org/g2").unwrap().as_ref().into(),
+            vec![Triple::new(
+                NamedNode::new("https://ex.org/s").unwrap(),
+                oxigraph::model::vocab::rdf::TYPE,
+                NamedNode::new("https://ex.org/T").unwrap(),
+            )],
+            true,
+            "test",
+        )
+        .unwrap();
+    assert_eq!(count(&store, types), 1, "stated by two graphs, seen once");
+    assert_union_is_the_merge(&store);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT ?g WHERE { GRAPH ?g { <https://ex.org/s> a ?t } }"
+        ),
+        2,
+        "each named graph still states it"
+    );
+    let counted = common::select(
+        &store,
+        "SELECT (COUNT(*) AS ?n) WHERE { <https://ex.org/s> ?p ?o }",
+    );
+    assert_eq!(
+        counted[0]["n"].to_string(),
+        "\"1\"^^<http://www.w3.org/2001/XMLSchema#integer>"
+    );
+    // The union graph is no named graph: GRAPH ?g, the graph list and the dump skip it.
+    let union = store.union_graph();
+    assert!(
+        common::select(&store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+            .iter()
+            .all(|row| row["g"] != Term::from(union.clone())),
+    );
+    assert!(
+        store
+            .graphs()
+            .unwrap()
+            .iter()
+            .all(|g| g.graph != union.clone().into())
+    );
+    let mut dump = Vec::new();
+    store
+        .write_quads(None, oxigraph::io::RdfFormat::NQuads, &mut dump, usize::MAX)
+        .unwrap();
+    assert!(!String::from_utf8(dump).unwrap().contains(union.as_str()));
+    // One graph loses it: still in the union; the other too: gone.
+    update(
+        &store,
+        "DELETE DATA { GRAPH <https://ex.org/g1> { <https://ex.org/s> a <https://ex.org/T> } }",
+    );
+    assert_eq!(count(&store, types), 1, "g2 still states it");
+    store
+        .delete_graph(
+            NamedNode::new("https://ex.org/g2").unwrap().as_ref().into(),
+            "test",
+        )
+        .unwrap();
+    assert_eq!(count(&store, types), 0, "no graph states it any more");
+    assert_union_is_the_merge(&store);
+    assert!(count(&store, rows) > before);
+    // Nobody writes the union graph but the write path.
+    for text in [
+        "INSERT DATA { GRAPH <urn:x-labgraph:union> { <https://ex.org/a> <https://ex.org/b> <https://ex.org/c> } }",
+        "DROP GRAPH <urn:x-labgraph:union>",
+    ] {
+        let refused = store
+            .prepare_update(text)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("urn:x-labgraph:union"), "{refused}");
+    }
+    let through_a_variable = store
+        .prepare_update("INSERT { GRAPH ?g { <https://ex.org/a> <https://ex.org/b> <https://ex.org/c> } } WHERE { BIND(<urn:x-labgraph:union> AS ?g) }")
+        .unwrap();
+    assert!(
+        store
+            .update(through_a_variable, None, "test", None)
+            .is_err()
+    );
+    assert!(
+        store
+            .store_graph(union.as_ref().into(), Vec::new(), true, "test")
+            .is_err()
+    );
+}
+
+/// The default graph holds each triple of the named graphs once, and nothing else.
+fn assert_union_is_the_merge(store: &GraphStore) {
+    let mut merge = HashSet::new();
+    for info in store.graphs().unwrap() {
+        if let oxigraph::model::NamedOrBlankNode::NamedNode(g) = info.graph {
+            merge.extend(store.graph_triples(&g).unwrap());
+        }
+    }
+    let rows = common::select(store, "SELECT * WHERE { ?s ?p ?o }");
+    let seen: HashSet<Triple> = rows
+        .iter()
+        .map(|row| {
+            let subject = match &row["s"] {
+                Term::NamedNode(n) => oxigraph::model::NamedOrBlankNode::from(n.clone()),
+                Term::BlankNode(b) => b.clone().into(),
+                other => panic!("{other}"),
+            };
+            let Term::NamedNode(predicate) = &row["p"] else {
+                panic!()
+            };
+            Triple::new(subject, predicate.clone(), row["o"].clone())
+        })
+        .collect();
+    assert_eq!(rows.len(), seen.len(), "no triple twice");
+    assert_eq!(seen, merge);
+}
+
+/// A store made without the union graph (by Oxigraph's own tools, or before labgraph
+/// kept it) gets it when labgraph opens it: its queries see the named graphs at once.
+#[test]
+fn a_store_without_the_union_graph_gets_it_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let raw = oxigraph::store::Store::open(dir.path()).unwrap();
+        for g in ["https://ex.org/g1", "https://ex.org/g2"] {
+            raw.insert(&oxigraph::model::Quad::new(
+                NamedNode::new("https://ex.org/s").unwrap(),
+                oxigraph::model::vocab::rdf::TYPE,
+                NamedNode::new("https://ex.org/T").unwrap(),
+                NamedNode::new(g).unwrap(),
+            ))
+            .unwrap();
+        }
+    }
+    let store = GraphStore::open(dir.path(), common::base()).unwrap();
+    assert_eq!(
+        common::select(&store, "SELECT ?t WHERE { <https://ex.org/s> a ?t }").len(),
+        1
+    );
+}

@@ -89,12 +89,103 @@ impl Check for Gate {
             if let Some(files) = sources.get(&finding.focus) {
                 finding.sources = files.iter().map(|s| (*s).to_owned()).collect();
             }
+            locate(view, change, finding)?;
         }
         Ok(Findings {
             violations: report.count(Level::Violation),
             warnings: report.count(Level::Warning),
             text: report.text(),
         })
+    }
+}
+
+/// Points a finding at what a person opens to fix it: a blank node is described by its
+/// path from a named resource (its labels change at every parse); and where the sources'
+/// positions are known, the file names the line and column of the key (a record) or the
+/// statement (Turtle) — of the property that fails, else of the resource.
+fn locate(view: &View<'_>, change: &Change, finding: &mut Finding) -> Result<()> {
+    let strip = |s: &str| s.trim_start_matches('<').trim_end_matches('>').to_owned();
+    let property = finding.path.as_deref().map(strip).unwrap_or_default();
+    let (subject, property) = match finding.focus.strip_prefix("_:") {
+        Some(label) => {
+            let Ok(node) = oxigraph::model::BlankNode::new(label) else {
+                return Ok(());
+            };
+            match parent(view, &node.into(), 3)? {
+                Some((described, subject, via)) => {
+                    finding.described = Some(described);
+                    (subject, via)
+                }
+                None => return Ok(()),
+            }
+        }
+        None => (finding.focus.clone(), property),
+    };
+    let at = change
+        .positions
+        .get(&(subject.clone(), property))
+        .or_else(|| change.positions.get(&(subject, String::new())));
+    if let Some(at) = at {
+        finding.sources = vec![at.clone()];
+    }
+    Ok(())
+}
+
+/// A blank node's path from the nearest named resource (at most `depth` steps up), as
+/// "the P of <S> « name »", with that resource's IRI and the property that leads down.
+fn parent(
+    view: &View<'_>,
+    node: &NamedOrBlankNode,
+    depth: usize,
+) -> Result<Option<(String, String, String)>> {
+    let Some(quad) = view
+        .quads(None, None, Some(node.as_ref().into()))?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let base = view.base();
+    let property = crate::render::short(&quad.predicate.clone().into(), base);
+    // What distinguishes it among its siblings: the person of a speaker role, its name.
+    let own = [
+        crate::vocab::prov::AGENT,
+        crate::vocab::schema::NAME,
+        rdf::VALUE,
+    ]
+    .iter()
+    .find_map(|p| {
+        view.quads(Some(node.as_ref()), Some(*p), None)
+            .ok()?
+            .into_iter()
+            .next()
+            .map(|q| crate::render::short(&q.object, base))
+    });
+    let own = own.map(|o| format!(" ({o})")).unwrap_or_default();
+    match &quad.subject {
+        NamedOrBlankNode::NamedNode(subject) => {
+            let name = view
+                .quads(
+                    Some(subject.as_ref().into()),
+                    Some(crate::vocab::schema::NAME),
+                    None,
+                )?
+                .into_iter()
+                .find_map(|q| match q.object {
+                    Term::Literal(l) => Some(format!(" « {} »", l.value())),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let shown = crate::render::short(&subject.clone().into(), base);
+            Ok(Some((
+                format!("le {property}{own} de {shown}{name} / the {property}{own} of {shown}"),
+                subject.as_str().to_owned(),
+                quad.predicate.as_str().to_owned(),
+            )))
+        }
+        blank if depth > 1 => Ok(parent(view, blank, depth - 1)?
+            .map(|(described, s, p)| (format!("le {property}{own} dans {described}"), s, p))),
+        _ => Ok(None),
     }
 }
 

@@ -14,11 +14,13 @@ use crate::error::{Error, Result};
 use crate::format::Rdf;
 use crate::iri::BaseIri;
 use crate::source::{Format, Input, Parsed, Source, syntax_error, with_rdfxml_position};
-use crate::store::{GraphStore, ImportOptions};
+use crate::store::GraphStore;
 
 pub mod actions;
 pub mod formats;
 pub mod gate;
+pub mod positions;
+pub mod preview;
 pub mod reconcile;
 pub mod record;
 
@@ -49,8 +51,7 @@ pub fn seed_if_empty(store: &GraphStore) -> Result<()> {
     tracing::info!("empty store: loading the {} bundled graphs", parsed.len());
     // The bundled data is checked against the shapes by the test suite
     // (tests/content.rs), not at each start: its versions say "not validated".
-    store.replace_graphs(&parsed, ImportOptions::default())?;
-    Ok(())
+    store.bulk_seed(&parsed)
 }
 
 /// Turns command-line file arguments into sources, checking formats and graph names.
@@ -101,6 +102,28 @@ pub fn plan(
         .collect()
 }
 
+/// The source of a file sent to the server's import page: its format and graph are found
+/// from its file name, as for a file on the command line (`graph` overrides the graph).
+pub fn uploaded(
+    file_name: &str,
+    bytes: std::sync::Arc<Vec<u8>>,
+    graph: Option<&str>,
+    base: &BaseIri,
+) -> Result<Source> {
+    let path = Path::new(file_name);
+    let format = formats::of(path, None)?;
+    let graph = match graph {
+        Some(g) => base.resolve(g)?,
+        None => base.graph_for_stem(&path.file_stem().unwrap_or_default().to_string_lossy())?,
+    };
+    Ok(Source {
+        name: file_name.to_owned(),
+        input: Input::Uploaded(bytes),
+        format,
+        graph,
+    })
+}
+
 /// The sources of a fresh store: the bundled ontology and data files.
 pub fn bundled(base: &BaseIri) -> Result<Vec<Source>> {
     crate::bundled::graphs()
@@ -146,6 +169,18 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
         Format::Rdf(_) => None,
     };
     let record = converter.is_some();
+    // Where the source states things, for the gate's messages: read from the record
+    // itself, or from the Turtle text.
+    let positions = match (
+        converter.map(|c| c.name),
+        source.format.syntax(),
+        &source.input,
+    ) {
+        (_, _, Input::Bundled(_)) => Default::default(),
+        (Some("record"), _, _) => positions::record(&bytes, base),
+        (None, Rdf::Turtle | Rdf::Trig, _) => positions::turtle(&bytes, base),
+        _ => Default::default(),
+    };
     let bytes = match converter {
         Some(converter) => (converter.to_jsonld)(&bytes, &source.name)?,
         None => bytes,
@@ -201,6 +236,7 @@ pub fn parse(source: Source, base: &BaseIri) -> Result<Parsed> {
         source,
         quads,
         graphs,
+        positions,
     })
 }
 
@@ -248,6 +284,12 @@ fn read(source: &Source) -> Result<Vec<u8>> {
             Ok(bytes)
         }
         Input::Bundled(text) => Ok(text.as_bytes().to_vec()),
+        Input::Uploaded(bytes) => {
+            if bytes.len() as u64 > MAX_IN_MEMORY_BYTES {
+                return Err(too_large(&source.name, Some(bytes.len() as u64)));
+            }
+            Ok(bytes.as_ref().clone())
+        }
     }
 }
 

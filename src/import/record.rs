@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 
 /// A YAML or JSON value with the position of every value and key.
 #[derive(Debug, Clone)]
-enum Node {
+pub(super) enum Node {
     Null,
     Bool(bool),
     Number(serde_json::Number),
@@ -93,20 +93,20 @@ impl<'de> Deserialize<'de> for Node {
 }
 
 /// What the context says about its terms.
-struct Context {
+pub(super) struct Context {
     /// The `@context` object itself, added to every record.
-    object: serde_json::Value,
+    pub(super) object: serde_json::Value,
     /// Every term (including prefixes).
     terms: BTreeSet<String>,
     /// Prefixes: terms whose value is an IRI ending in `/` or `#`.
-    prefixes: BTreeSet<String>,
+    pub(super) prefixes: BTreeSet<String>,
     /// The datatype a term's values are given (`xsd:date`…), when it has one.
     datatypes: BTreeMap<String, String>,
     /// Terms whose value is a map from language tags to text (`names: {fr: …, en: …}`).
     language_maps: BTreeSet<String>,
 }
 
-fn context() -> &'static Context {
+pub(super) fn context() -> &'static Context {
     static CONTEXT: OnceLock<Context> = OnceLock::new();
     CONTEXT.get_or_init(|| {
         let document: serde_json::Value = serde_json::from_str(crate::bundled::context())

@@ -75,6 +75,9 @@ pub struct Change {
     pub replaced: BTreeSet<NamedNode>,
     /// The source that wrote each graph, for messages (`dct:source`).
     pub sources: BTreeMap<NamedNode, String>,
+    /// Where the sources state things, as `file:line:column` (see
+    /// [`crate::source::Positions`]): the gate's findings point there.
+    pub positions: HashMap<(String, String), String>,
     /// The activity that records the write in the provenance graph, once committed: a
     /// write that changes no data still adds its record there.
     pub activity: Option<NamedNode>,
@@ -135,7 +138,10 @@ impl View<'_> {
             let quad = quad.map_err(read_error)?;
             let provenance =
                 matches!(&quad.graph_name, GraphName::NamedNode(g) if *g == self.imports);
-            if !provenance && !self.changed.graphs.contains_key(&quad.graph_name) {
+            if !provenance
+                && !super::union::is_union(&quad.graph_name)
+                && !self.changed.graphs.contains_key(&quad.graph_name)
+            {
                 quads.push(quad);
             }
         }
@@ -248,9 +254,10 @@ pub struct How {
     pub check: bool,
     /// Check, then write nothing.
     pub dry_run: bool,
-    /// See [`Change::replaced`] and [`Change::sources`].
+    /// See [`Change::replaced`], [`Change::sources`] and [`Change::positions`].
     pub replaced: BTreeSet<NamedNode>,
     pub sources: BTreeMap<NamedNode, String>,
+    pub positions: HashMap<(String, String), String>,
 }
 
 /// What the provenance of a write records: each graph written with its triple count and
@@ -319,6 +326,7 @@ impl GraphStore {
         let changed_at = clock.elapsed();
         change.replaced = how.replaced;
         change.sources = how.sources;
+        change.positions = how.positions;
         let mut findings = Findings::default();
         if how.check {
             let view = View {
@@ -357,6 +365,7 @@ impl GraphStore {
                 report: findings.text,
             });
         }
+        self.carry_to_union(&mut transaction, &change.removed, &change.added)?;
         let written = record(&transaction, &change, carried)?;
         let activity = self.record(
             &mut transaction,
@@ -449,8 +458,10 @@ impl GraphStore {
                 continue;
             }
             match &graph {
-                GraphName::NamedNode(g) if *g == imports => {
-                    return Err(super::update::protected_graph(&imports));
+                // The union graph has not been carried to yet: a write that changed it wrote
+                // there itself.
+                GraphName::NamedNode(g) if self.is_reserved(g) => {
+                    return Err(super::update::protected_graph(g));
                 }
                 GraphName::NamedNode(g) => {
                     change.graphs.insert(g.clone());

@@ -54,11 +54,15 @@ impl GraphStore {
             source: e,
         };
         let mut serializer = prefixed(RdfSerializer::from_format(format)).for_writer(writer);
-        for (n, quad) in self
+        // The whole dataset is the named graphs and the default graph, not their union.
+        let quads = self
             .store
             .quads_for_pattern(None, None, None, graph)
-            .enumerate()
-        {
+            .filter(|q| {
+                q.as_ref()
+                    .map_or(true, |q| !super::union::is_union(&q.graph_name))
+            });
+        for (n, quad) in quads.enumerate() {
             if n >= cap {
                 return Err(Error::TooLarge { limit: cap });
             }
@@ -83,7 +87,7 @@ impl GraphStore {
         source: &str,
     ) -> Result<bool> {
         if let GraphNameRef::NamedNode(g) = graph
-            && g == self.imports_graph().as_ref()
+            && self.is_reserved(&g.into_owned())
         {
             return Err(protected_graph(&g.into_owned()));
         }
@@ -130,7 +134,7 @@ impl GraphStore {
             return Ok(false);
         }
         if let GraphNameRef::NamedNode(g) = graph
-            && g == self.imports_graph().as_ref()
+            && self.is_reserved(&g.into_owned())
         {
             return Err(protected_graph(&g.into_owned()));
         }
@@ -177,7 +181,19 @@ impl GraphStore {
                         "the whole store is written in a dataset format (trig, nquads, jsonld) only".into(),
                     ));
                 }
-                self.store.dump_to_writer(serializer, writer).map(drop)
+                // The named graphs and the default graph, not their union.
+                let mut serializer = serializer.for_writer(writer);
+                let mut result = Ok(());
+                for quad in self.store.quads_for_pattern(None, None, None, None) {
+                    let quad = quad.map_err(|e| self.storage(e))?;
+                    if !super::union::is_union(&quad.graph_name)
+                        && let Err(e) = serializer.serialize_quad(&quad)
+                    {
+                        result = Err(SerializerError::Io(e));
+                        break;
+                    }
+                }
+                result.and_then(|()| serializer.finish().map(drop).map_err(SerializerError::Io))
             }
         };
         result.map_err(|e| match e {
@@ -200,10 +216,10 @@ impl GraphStore {
         let imports = self.imports_graph();
         let counts = self.graph_counts()?;
         let mut graphs = self
-            .store
-            .named_graphs()
-            .map(|g| {
-                let graph = g.map_err(|e| self.storage(e))?;
+            .user_graphs()?
+            .into_iter()
+            .map(|graph| {
+                let graph = NamedOrBlankNode::from(graph);
                 let value = |property: NamedNodeRef<'_>| -> Result<Option<String>> {
                     Ok(self
                         .store

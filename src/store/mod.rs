@@ -28,6 +28,7 @@ mod provenance;
 mod query;
 mod replace;
 mod resource;
+mod union;
 mod update;
 
 pub use commit::{Change, Check, Findings, Observer, View};
@@ -37,6 +38,7 @@ pub use provenance::{ImportOptions, ImportReport, NewVersion, VersionInfo, descr
 pub use query::{Controls, DatasetSpec, Prepared, evaluation_error};
 pub use replace::Planned;
 pub use resource::{Description, INCOMING_PAGE, Label};
+pub use union::UNION_GRAPH;
 
 /// The embedded store, with the base IRI its instances are minted under.
 pub struct GraphStore {
@@ -88,13 +90,15 @@ impl GraphStore {
                 .with_prefix(*prefix, *iri)
                 .expect("the project's prefixes are valid IRIs");
         }
-        Ok(Self {
+        let store = Self {
             store,
             location,
             base,
             parser,
             hooks: commit::Hooks::default(),
-        })
+        };
+        store.ensure_union()?;
+        Ok(store)
     }
 
     /// Whether the store holds no quad at all.
@@ -137,6 +141,7 @@ impl GraphStore {
             let quad = quad.map_err(|e| self.storage(e))?;
             match &quad.graph_name {
                 GraphName::NamedNode(g) if *g == imports => {}
+                g if union::is_union(g) => {}
                 _ => return Ok(true),
             }
         }
@@ -157,6 +162,12 @@ impl GraphStore {
     /// labgraph's provenance graph, which it alone writes.
     fn imports_graph(&self) -> NamedNode {
         self.base.local(local::IMPORTS_GRAPH)
+    }
+
+    /// Whether a graph is one that labgraph alone writes: the provenance graph and the
+    /// union graph.
+    pub fn is_reserved(&self, graph: &NamedNode) -> bool {
+        *graph == self.imports_graph() || graph.as_ref() == union::UNION_GRAPH
     }
 
     /// A storage error, naming the store.

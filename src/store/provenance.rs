@@ -171,12 +171,18 @@ impl GraphStore {
                 .quads_for_pattern(Some(g.into()), None, None, Some(imports.as_ref().into()))
                 .collect::<std::result::Result<Vec<_>, _>>()
         })?;
-        for (old, new) in provenance {
-            for quad in &old {
+        for (old, new) in &provenance {
+            for quad in old {
                 transaction.remove(quad);
             }
-            transaction.extend(&new);
+            transaction.extend(new);
         }
+        // The provenance graph is a named graph like the others: the union has it too.
+        self.carry_to_union(
+            transaction,
+            provenance.iter().flat_map(|(old, _)| old),
+            provenance.iter().flat_map(|(_, new)| new),
+        )?;
         Ok(activity)
     }
 

@@ -128,7 +128,12 @@ impl GraphStore {
                 );
             }
             None if prepared.dataset().is_default_dataset() => {
-                prepared.dataset_mut().set_default_graph_as_union();
+                // The default graph is the union of the named graphs, as a set; the named
+                // graphs are all the others.
+                let named = self.user_graphs()?;
+                let dataset = prepared.dataset_mut();
+                dataset.set_default_graph(vec![super::union::UNION_GRAPH.into()]);
+                dataset.set_available_named_graphs(named.into_iter().map(Into::into).collect());
             }
             None => {}
         }

@@ -59,14 +59,15 @@ impl GraphStore {
     /// whatever names it: `--graph`, or a TriG, N-Quads or JSON-LD file with a graph of
     /// that name.
     pub fn refuse_protected(&self, parsed: &[Parsed]) -> Result<()> {
-        let imports = self.imports_graph();
-        match parsed.iter().find(|p| p.graphs.contains(&imports)) {
-            Some(source) => Err(Error::Protected(format!(
-                "{imports} (named by {})",
-                source.source.name
-            ))),
-            None => Ok(()),
+        for source in parsed {
+            if let Some(graph) = source.graphs.iter().find(|g| self.is_reserved(g)) {
+                return Err(Error::Protected(format!(
+                    "{graph} (named by {})",
+                    source.source.name
+                )));
+            }
         }
+        Ok(())
     }
 
     /// Refuses sources that describe (as the subject of a statement) a resource that
@@ -108,7 +109,11 @@ impl GraphStore {
                 .store
                 .quads_for_pattern(Some(subject.as_ref().into()), None, None, None)
                 .filter_map(std::result::Result::ok)
-                .find(|q| q.graph_name != imports && !written.contains(&q.graph_name));
+                .find(|q| {
+                    q.graph_name != imports
+                        && !super::union::is_union(&q.graph_name)
+                        && !written.contains(&q.graph_name)
+                });
             if let Some(quad) = elsewhere {
                 let other = quad.graph_name.to_string();
                 conflicts.push(format!(
@@ -182,11 +187,20 @@ impl GraphStore {
             (changed, unchanged, sources)
         };
         let written: BTreeSet<NamedNode> = sources.keys().cloned().collect();
+        let positions = parsed
+            .iter()
+            .flat_map(|p| {
+                p.positions.iter().map(|(key, (line, column))| {
+                    (key.clone(), format!("{}:{line}:{column}", p.source.name))
+                })
+            })
+            .collect();
         let how = How {
             check: options.validated,
             dry_run: options.dry_run,
             replaced: written.clone(),
             sources,
+            positions,
         };
         let write = |transaction: &mut Transaction<'_>| {
             for graph in &written {

@@ -112,6 +112,10 @@ impl GraphStore {
             .quads_for_pattern(Some(subject.into()), None, None, None)
         {
             let quad = quad.map_err(|e| self.storage(e))?;
+            // The union graph's copies: each triple is read from the graphs that state it.
+            if super::union::is_union(&quad.graph_name) {
+                continue;
+            }
             if let GraphName::NamedNode(g) = &quad.graph_name
                 && !graphs.contains(g)
             {
@@ -135,7 +139,11 @@ impl GraphStore {
                 .store
                 .quads_for_pattern(Some(node.as_ref()), None, None, None)
             {
-                let triple = Triple::from(quad.map_err(|e| self.storage(e))?);
+                let quad = quad.map_err(|e| self.storage(e))?;
+                if super::union::is_union(&quad.graph_name) {
+                    continue;
+                }
+                let triple = Triple::from(quad);
                 if last.as_ref() == Some(&triple) || reached >= MAX_NESTED {
                     continue;
                 }
@@ -189,6 +197,9 @@ impl GraphStore {
             .quads_for_pattern(None, None, Some(object.into()), None)
         {
             let quad = quad.map_err(|e| self.storage(e))?;
+            if super::union::is_union(&quad.graph_name) {
+                continue;
+            }
             let repeated = last
                 .as_ref()
                 .is_some_and(|l| l.subject == quad.subject && l.predicate == quad.predicate);

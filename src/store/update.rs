@@ -33,7 +33,7 @@ impl GraphStore {
                 message: "LOAD is not allowed: labgraph never fetches remote documents; send the data itself (the Graph Store Protocol) instead".into(),
             });
         }
-        if let Some(graph) = written_graphs(&update).find(|g| *g == self.imports_graph()) {
+        if let Some(graph) = written_graphs(&update).find(|g| self.is_reserved(g)) {
             return Err(protected_graph(&graph));
         }
         Ok(update)
@@ -80,6 +80,21 @@ impl GraphStore {
                         using.set_available_named_graphs(
                             spec.named.iter().cloned().map(Into::into).collect(),
                         );
+                    }
+                } else {
+                    // `GRAPH ?g` in a WHERE never reaches the union graph.
+                    let mut named = Vec::new();
+                    for graph in transaction.named_graphs() {
+                        let graph = graph.map_err(|e| self.storage(e))?;
+                        if !matches!(&graph, NamedOrBlankNode::NamedNode(g) if g.as_ref() == super::union::UNION_GRAPH)
+                        {
+                            named.push(graph);
+                        }
+                    }
+                    for using in prepared.using_datasets_mut() {
+                        if using.is_default_dataset() {
+                            using.set_available_named_graphs(named.clone());
+                        }
                     }
                 }
                 prepared
@@ -158,7 +173,7 @@ impl GraphStore {
         }
         for graph in transaction.named_graphs() {
             match graph.map_err(|e| self.storage(e))? {
-                NamedOrBlankNode::NamedNode(g) if g != imports => {
+                NamedOrBlankNode::NamedNode(g) if g != imports && !self.is_reserved(&g) => {
                     targets.push(GraphTarget::NamedNode(g))
                 }
                 _ => {}
