@@ -367,6 +367,11 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     pub max_results: usize,
 
+    /// Most triples one Graph Store read answers (the dataset at /store, a graph at its
+    /// URL): the bundled dataset alone is 190,000; more is a 422 naming `labgraph export`.
+    #[arg(long, default_value_t = 500_000, value_name = "N")]
+    pub max_graph_triples: usize,
+
     /// Queries evaluated at once; more get 503 with Retry-After.
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub max_concurrent_queries: usize,

@@ -483,7 +483,7 @@ async fn the_home_page_leads_to_paged_lists() {
     assert_eq!(second.status, StatusCode::OK);
     assert!(second.text().contains("Page 2 sur"));
     for (uri, status) in [
-        ("/lists/territories?page=99", StatusCode::NOT_FOUND),
+        ("/lists/territories?page=99999", StatusCode::NOT_FOUND),
         ("/lists/territories?page=0", StatusCode::BAD_REQUEST),
         ("/lists/nothing", StatusCode::NOT_FOUND),
     ] {

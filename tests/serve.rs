@@ -1172,6 +1172,7 @@ async fn bodies_over_the_limits_get_413() {
 async fn result_cap_and_complexity_bound() {
     let app = app_with(Options {
         max_results: 5,
+        max_graph_triples: 5,
         ..Options::default()
     });
     let reply = send(&app, get(&query_uri("SELECT * WHERE { ?s ?p ?o }"))).await;

@@ -12,16 +12,27 @@ writes two files of ``data/``, each loaded by labgraph into its own named graph:
     Inputs: ``sdg-goals.tsv``, ``sdg-targets.tsv``, ``sdg-indicators.tsv``.
 
 ``territories.ttl`` (graph ``graph/territories``)
-    Region, département, Pôle métropolitain de l'Artois, its three
-    agglomerations (EPCI) with their member communes and populations, the
-    priority neighbourhoods (QPV, 2024 geography), the QPV counts stated by the
-    seminar page (2015 geography) and computed from the QPV list (2024
-    geography), and the contrats de ville of the 2015 generation. Every fact cites
-    the IRI of what states it (``dct:source``): the INSEE, DGCL and ANCT files at
-    the commit the reference files name, or the seminar page.
+    The regions, départements, EPCI (à fiscalité propre) and communes actuelles
+    of France, with their official codes, French names and memberships (commune
+    → EPCI → département(s) → region), from the npm package
+    ``@etalab/decoupage-administratif`` (version, tarball hash and COG year
+    pinned below: ``DEC_*``); the collectivités d'outre-mer, communes déléguées
+    and associées and arrondissements municipaux are left out. Over them, the
+    Pôle métropolitain de l'Artois, its three agglomerations (EPCI) with their
+    member communes and populations, the priority neighbourhoods (QPV, 2024
+    geography), the QPV counts stated by the seminar page (2015 geography) and
+    computed from the QPV list (2024 geography), and the contrats de ville of
+    the 2015 generation; and the graph's description ``dataset/territories``.
+    Every fact cites the IRI of what states it (``dct:source``): the package
+    (its package URL), the INSEE, DGCL and ANCT files at the commit the reference
+    files name, or the seminar page. Where the package and the reference files
+    both state a fact of the Artois, the reference files' statement is kept and
+    a disagreement is reported on stderr.
     Inputs: ``epci-member-communes.tsv``, ``qpv-artois.tsv``,
-    ``actors-identifiers.tsv`` and the seed page
-    ``../seed/seminaire-pma-artois-2022-12-01.txt``.
+    ``actors-identifiers.tsv``, the seed page
+    ``../seed/seminaire-pma-artois-2022-12-01.txt`` and the package's tarball:
+    ``npm pack`` into ``tools/.cache/`` (git-ignored) unless already there, or
+    ``--package PATH``; its sha512 and sha1 are checked against the pins.
 
 The model is ``ontology/README.md``: instance IRIs are written relative (no
 ``@base``; labgraph resolves them against its configured base IRI), vocabulary
@@ -31,19 +42,29 @@ to stderr.
 
 Usage::
 
-    python3 tools/gen_reference_data.py [REFERENCE_DIR] [OUTPUT_DIR] [--seed-dir DIR]
+    python3 tools/gen_reference_data.py [REFERENCE_DIR] [OUTPUT_DIR] [--seed-dir DIR] [--package TGZ]
 
 REFERENCE_DIR defaults to ``../shared/reference`` relative to the repository
 root, OUTPUT_DIR to ``data/`` of the repository, the seed folder to
-``REFERENCE_DIR/../seed``. Standard library only.
+``REFERENCE_DIR/../seed``, the package's tarball to the one ``npm pack`` puts in
+``tools/.cache/`` (the ``npm`` client is needed only when it is not there yet).
+Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
+import hashlib
+import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -523,11 +544,175 @@ def build_sdg(ref: Path) -> list[Node]:
 
 
 # --------------------------------------------------------------------------
+# The official geographic code: the npm package @etalab/decoupage-administratif
+# --------------------------------------------------------------------------
+
+# The package, pinned: its version, the hashes of its tarball as the registry states them
+# (`npm view @etalab/decoupage-administratif@6.0.0 dist.integrity dist.shasum`), and the
+# year of the official geographic code (COG) it reflects, as its README's table of
+# "millésimes" states it (checked when the tarball is read). To move to another version,
+# change the four pins together and run the tool again.
+DEC_NAME = "@etalab/decoupage-administratif"
+DEC_VERSION = "6.0.0"
+DEC_INTEGRITY = "sha512-XavYsFlbcM/prKr8hNHPKER94IHw/dsxNM4nxjWMYk6PLFACpEedvn/7wK8Baozm0dCYhWWcf+7bcWpA5pmCaQ=="
+DEC_SHASUM = "0330556cf07e21fff21111e5775a316ec18b9636"
+DEC_COG_YEAR = "2026"
+# The package's versioned IRI, the dct:source of every resource read from it: its package
+# URL (purl, https://github.com/package-url/purl-spec), which names the package and its
+# version without naming a registry's host.
+DEC_SOURCE = f"pkg:npm/{DEC_NAME.replace('@', '%40', 1)}@{DEC_VERSION}"
+# Where `npm pack` puts the tarball (git-ignored), and the name it gives it.
+CACHE_DIR = REPO_ROOT / "tools" / ".cache"
+DEC_TARBALL = DEC_NAME.lstrip("@").replace("/", "-") + f"-{DEC_VERSION}.tgz"
+# The package's data files read (in the tarball, under package/).
+DEC_FILES = ["regions", "departements", "epci", "communes"]
+
+
+def tarball_digests(path: Path) -> tuple[str, str]:
+    """The npm integrity string (sha512, base64) and the sha1 (hex) of a file."""
+    sha512, sha1 = hashlib.sha512(), hashlib.sha1()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha512.update(block)
+            sha1.update(block)
+    return "sha512-" + base64.b64encode(sha512.digest()).decode("ascii"), sha1.hexdigest()
+
+
+def check_tarball(path: Path) -> None:
+    if not path.is_file():
+        raise DataError(f"missing package tarball: {path}")
+    integrity, shasum = tarball_digests(path)
+    if (integrity, shasum) != (DEC_INTEGRITY, DEC_SHASUM):
+        raise DataError(f"{path}: not the pinned {DEC_NAME}@{DEC_VERSION} (sha512 {integrity}, sha1 {shasum}; "
+                        f"pinned {DEC_INTEGRITY}, {DEC_SHASUM})")
+
+
+def fetch_package(cache_dir: Path) -> Path:
+    """The package's tarball in the cache, fetched with `npm pack` when it is not there (or differs)."""
+    cached = cache_dir / DEC_TARBALL
+    if cached.is_file():
+        try:
+            check_tarball(cached)
+            return cached
+        except DataError as err:
+            warn(f"{err}; fetching it again")
+    if shutil.which("npm") is None:
+        raise DataError(f"{cached} is not there and npm is not installed: install npm, or give the tarball "
+                        f"with --package PATH")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="npm-pack-", dir=cache_dir))
+    try:
+        spec = f"{DEC_NAME}@{DEC_VERSION}"
+        done = subprocess.run(["npm", "pack", spec, "--ignore-scripts", "--silent"], cwd=work,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise DataError(f"npm pack {spec} failed: {done.stderr.strip() or done.stdout.strip()}")
+        packed = work / DEC_TARBALL
+        if not packed.is_file():
+            raise DataError(f"npm pack {spec} wrote {sorted(p.name for p in work.iterdir())}, not {DEC_TARBALL}")
+        check_tarball(packed)
+        os.replace(packed, cached)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"fetched {DEC_NAME}@{DEC_VERSION} into {cached}", file=sys.stderr)
+    return cached
+
+
+def read_package(path: Path) -> dict:
+    """The package's data files, its README's COG year for the version, checked against the pins."""
+    check_tarball(path)
+    out = {}
+    with tarfile.open(path, "r:gz") as tar:
+        def member(name: str) -> bytes:
+            try:
+                fh = tar.extractfile(f"package/{name}")
+            except KeyError:
+                fh = None
+            if fh is None:
+                raise DataError(f"{path}: no package/{name}")
+            return fh.read()
+
+        manifest = json.loads(member("package.json"))
+        if (manifest.get("name"), manifest.get("version")) != (DEC_NAME, DEC_VERSION):
+            raise DataError(f"{path}: package.json names {manifest.get('name')}@{manifest.get('version')}")
+        readme = member("README.md").decode("utf-8")
+        years = re.findall(rf"^\|\s*(\d{{4}})\s*\|\s*{re.escape(DEC_VERSION)}\s*\|", readme, re.M)
+        if years != [DEC_COG_YEAR]:
+            raise DataError(f"{path}: the README's table gives the year(s) {years} for version {DEC_VERSION}, "
+                            f"not {DEC_COG_YEAR}")
+        for name in DEC_FILES:
+            out[name] = json.loads(member(f"data/{name}.json"))
+    return out
+
+
+def france(pkg: dict) -> dict:
+    """The regions, départements, EPCI and communes actuelles of the package, checked.
+
+    The collectivités d'outre-mer (zone "com": Saint-Pierre-et-Miquelon, Saint-Barthélemy,
+    Saint-Martin, the TAAF, Wallis-et-Futuna, French Polynesia, New Caledonia, Clipperton) are
+    left out: neither regions nor départements, their codes (975, 977…) fit neither level,
+    and none of their communes is a member of an EPCI. Communes déléguées and associées and
+    arrondissements municipaux are left out: only communes actuelles are read.
+    """
+    def kept(rows):
+        return [r for r in rows if r.get("zone") != "com"]
+
+    regions = {r["code"]: r for r in kept(pkg["regions"])}
+    departements = {d["code"]: d for d in kept(pkg["departements"])}
+    for r in regions:
+        if not re.fullmatch(r"\d{2}", r):
+            raise DataError(f"{DEC_NAME}: bad region code {r}")
+    for d in departements.values():
+        if not re.fullmatch(r"\d{2}|2[AB]|97[1-6]", d["code"]):
+            raise DataError(f"{DEC_NAME}: bad département code {d['code']}")
+        if d["region"] not in regions:
+            raise DataError(f"{DEC_NAME}: département {d['code']} in unknown region {d['region']}")
+    skipped = defaultdict(int)
+    communes = {}
+    for c in pkg["communes"]:
+        if c.get("type") != "commune-actuelle":
+            skipped[c.get("type")] += 1
+            continue
+        if c.get("zone") == "com":
+            skipped["commune-com"] += 1
+            continue
+        code = c["code"]
+        if not re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
+            raise DataError(f"{DEC_NAME}: bad commune code {code}")
+        if code in communes:
+            raise DataError(f"{DEC_NAME}: duplicate commune {code}")
+        d = departements.get(c.get("departement"))
+        if d is None:
+            raise DataError(f"{DEC_NAME}: commune {code} in unknown département {c.get('departement')}")
+        if c.get("region") != d["region"]:
+            raise DataError(f"{DEC_NAME}: commune {code} in region {c.get('region')}, its département in "
+                            f"{d['region']}")
+        communes[code] = c
+    epcis, epci_of = {}, {}
+    for e in pkg["epci"]:
+        siren = e["code"]
+        if not re.fullmatch(r"\d{9}", siren) or siren in epcis:
+            raise DataError(f"{DEC_NAME}: bad or duplicate EPCI SIREN {siren}")
+        if not e["membres"]:
+            raise DataError(f"{DEC_NAME}: EPCI {siren} has no member")
+        for m in e["membres"]:
+            if m["code"] not in communes:
+                raise DataError(f"{DEC_NAME}: EPCI {siren}: member {m['code']} is not a commune actuelle kept here")
+            if m["code"] in epci_of:
+                raise DataError(f"{DEC_NAME}: commune {m['code']} in EPCI {epci_of[m['code']]} and {siren}")
+            epci_of[m["code"]] = siren
+        epcis[siren] = e
+    return {"regions": regions, "departements": departements, "epcis": epcis, "communes": communes,
+            "epci_of": epci_of, "skipped": dict(skipped),
+            "com": sorted({r["code"] for r in pkg["regions"] + pkg["departements"] if r.get("zone") == "com"})}
+
+
+# --------------------------------------------------------------------------
 # territories.ttl
 # --------------------------------------------------------------------------
 
 
-def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
+def build_territories(ref: Path, seed_dir: Path, pkg: dict) -> list[Node]:
     actors = {r["entity"]: r for r in read_tsv(ref / "actors-identifiers.tsv",
                                                ["entity", "name_official", "siren", "insee_code", "other_codes",
                                                 "source", "notes"])}
@@ -746,7 +931,213 @@ def build_territories(ref: Path, seed_dir: Path) -> list[Node]:
     epci_nodes.sort(key=lambda n: n.subject)
     commune_nodes.sort(key=lambda n: n.subject)
     contract_nodes.sort(key=lambda n: n.subject)
-    return nodes + epci_nodes + commune_nodes + qpv_nodes + contract_nodes
+
+    # France: every region, département, EPCI and commune of the package, the Artois' among
+    # them; then the Pôle, the QPV and the contrats de ville; the graph's description first.
+    fr = france(pkg)
+    pole = [n for n in nodes if n.subject == t_pole]
+    levels, disagreements = merge_france(fr, [n for n in nodes if n.subject != t_pole] + epci_nodes + commune_nodes)
+    body = (levels["region"] + levels["departement"] + pole + levels["epci"] + levels["commune"] + qpv_nodes
+            + contract_nodes)
+    return [dataset_node(fr, levels, body, len(qpv_nodes), disagreements)] + body
+
+
+def values(node: Node, predicate: str) -> list:
+    """The objects a node states for a predicate (rendered), in order."""
+    return [o for p, objects in node.props if p == predicate for o in objects]
+
+
+def shown(rendered: str) -> str:
+    """A rendered term as a person reads it: a French name in « », an IRI as written."""
+    m = re.fullmatch(r'"((?:[^"\\]|\\.)*)"@fr', rendered)
+    return f"« {m.group(1)} »" if m else rendered
+
+
+def merge_france(fr: dict, artois: list[Node]) -> tuple[dict[str, list[Node]], list[str]]:
+    """The package's regions, départements, EPCI and communes as nodes, merged with the Artois.
+
+    A resource the reference files already describe (the Artois' region, département, three
+    EPCI and their communes) keeps its statements, and cites the package too; where the
+    package states otherwise (a name, an EPCI's membership), the reference files' statement
+    is kept and the disagreement is returned (and, for a commune's name, noted on it).
+    Returns the nodes by level (each sorted by subject) and the disagreements.
+    """
+    src = iri(DEC_SOURCE)
+    described = {n.subject: n for n in artois}
+    used = set()
+    disagreements = []
+
+    def existing(subject: str) -> Node | None:
+        node = described.get(subject)
+        if node is not None:
+            used.add(subject)
+        return node
+
+    def check(node: Node, predicate: str, expected: list[str], what: str) -> bool:
+        stated = values(node, predicate)
+        if sorted(stated) != sorted(expected):
+            disagreements.append(f"{what}: {', '.join(map(shown, stated)) or 'nothing'} in the reference files, "
+                                 f"{', '.join(map(shown, expected)) or 'nothing'} in {DEC_NAME} {DEC_VERSION} "
+                                 "(kept: the first)")
+            warn(disagreements[-1])
+            return False
+        return True
+
+    levels: dict[str, list[Node]] = {"region": [], "departement": [], "epci": [], "commune": []}
+
+    for code in sorted(fr["regions"]):
+        name = fr["regions"][code]["nom"]
+        subject = iri(f"territory/region/{code}")
+        node = existing(subject)
+        if node is None:
+            node = Node(subject).add("a", "lg:Region").add("schema:name", literal(name, "fr")) \
+                .add("dct:identifier", literal(code))
+        else:
+            check(node, "schema:name", [literal(name, "fr")], f"region {code}: name")
+        levels["region"].append(node.add("dct:source", src))
+
+    for code in sorted(fr["departements"]):
+        d = fr["departements"][code]
+        subject = iri(f"territory/departement/{code}")
+        region = iri(f"territory/region/{d['region']}")
+        node = existing(subject)
+        if node is None:
+            node = Node(subject).add("a", "lg:Departement").add("schema:name", literal(d["nom"], "fr")) \
+                .add("dct:identifier", literal(code)).add("schema:containedInPlace", region)
+        else:
+            check(node, "schema:name", [literal(d["nom"], "fr")], f"département {code}: name")
+            check(node, "schema:containedInPlace", [region], f"département {code}: region")
+        levels["departement"].append(node.add("dct:source", src))
+
+    for siren in sorted(fr["epcis"]):
+        e = fr["epcis"][siren]
+        subject = iri(f"territory/epci/{siren}")
+        deps = sorted({fr["communes"][m["code"]]["departement"] for m in e["membres"]})
+        node = existing(subject)
+        if node is None:
+            node = Node(subject).add("a", "lg:EPCI").add("schema:name", literal(e["nom"], "fr")) \
+                .add("dct:identifier", literal(siren)) \
+                .add("schema:containedInPlace", *[iri(f"territory/departement/{d}") for d in deps])
+            if len(deps) > 1:
+                named = ", ".join(f"{fr['departements'][d]['nom']} ({d})" for d in deps)
+                node.add("skos:note",
+                         literal(f"EPCI à cheval sur plusieurs départements (par ses communes membres) : {named}.",
+                                 "fr"),
+                         literal(f"EPCI straddling several départements (through its member communes): {named}.",
+                                 "en"))
+        else:
+            # An EPCI of the Pôle: contained in the Pôle (itself in the Pas-de-Calais), its
+            # members those of the reference file.
+            check(node, "schema:name", [literal(e["nom"], "fr")], f"EPCI {siren}: name")
+            if deps != ["62"]:
+                disagreements.append(f"EPCI {siren}: members in départements {deps} in {DEC_NAME}, "
+                                     "the Pôle métropolitain de l'Artois lies in 62")
+                warn(disagreements[-1])
+        levels["epci"].append(node.add("dct:source", src))
+
+    for code in sorted(fr["communes"]):
+        c = fr["communes"][code]
+        subject = iri(f"territory/commune/{code}")
+        siren = fr["epci_of"].get(code)
+        epci = [iri(f"territory/epci/{siren}")] if siren else []
+        node = existing(subject)
+        if node is None:
+            node = Node(subject).add("a", "lg:Commune").add("schema:name", literal(c["nom"], "fr")) \
+                .add("dct:identifier", literal(code)).add("schema:containedInPlace", *epci)
+            if not siren:
+                d = fr["departements"][c["departement"]]
+                node.add("skos:note",
+                         literal("Commune membre d'aucun EPCI à fiscalité propre (commune insulaire) ; "
+                                 f"département : {d['nom']} ({d['code']}).", "fr"),
+                         literal("Commune in no EPCI with its own taxation (an island commune); "
+                                 f"département: {d['nom']} ({d['code']}).", "en"))
+        else:
+            stated = values(node, "schema:name")
+            if not check(node, "schema:name", [literal(c["nom"], "fr")], f"commune {code}: name"):
+                node.add("skos:note",
+                         literal(f"Nommée « {c['nom']} » dans le code officiel géographique {DEC_COG_YEAR} "
+                                 f"({DEC_NAME} {DEC_VERSION}) ; le nom donné ici, {shown(stated[0])}, est celui "
+                                 "de la liste des EPCI de la DGCL de 2025.", "fr"),
+                         literal(f"Named « {c['nom']} » in the official geographic code {DEC_COG_YEAR} "
+                                 f"({DEC_NAME} {DEC_VERSION}); the name given here, {shown(stated[0])}, is that "
+                                 "of the DGCL's 2025 list of EPCI.", "en"))
+            check(node, "schema:containedInPlace", epci, f"commune {code}: EPCI")
+        levels["commune"].append(node.add("dct:source", src))
+
+    for subject in sorted(set(described) - used):
+        level = subject.split("/")[1]
+        if level in levels:
+            disagreements.append(f"{subject}: not in {DEC_NAME} {DEC_VERSION} (kept from the reference files)")
+            warn(disagreements[-1])
+            levels[level].append(described[subject])
+    for level in levels.values():
+        level.sort(key=lambda n: n.subject)
+    return levels, disagreements
+
+
+def sources_of(nodes: list) -> set[str]:
+    """The dct:source values of nodes and of their blank nodes."""
+    found = set()
+    for node in nodes:
+        for predicate, objects in node.props:
+            for o in objects:
+                if isinstance(o, Node):
+                    found |= sources_of([o])
+                elif predicate == "dct:source":
+                    found.add(o)
+    return found
+
+
+def dataset_node(fr: dict, levels: dict[str, list[Node]], all_nodes: list[Node], n_qpv: int,
+                 disagreements: list[str]) -> Node:
+    """The graph's description, dataset/territories: what it holds, from which package and COG year."""
+    n = {k: len(v) for k, v in levels.items()}
+    straddling = sum(1 for e in fr["epcis"].values()
+                     if len({fr["communes"][m["code"]]["departement"] for m in e["membres"]}) > 1)
+    outside = sum(1 for c in fr["communes"] if c not in fr["epci_of"])
+    skipped = fr["skipped"]
+    note = (
+        f"Regions, départements, EPCI and communes: the npm package {DEC_NAME} version {DEC_VERSION} "
+        f"({DEC_SOURCE}; tarball {DEC_INTEGRITY}, sha1 {DEC_SHASUM}), whose README gives {DEC_COG_YEAR} as the "
+        "year of its data (the INSEE's official geographic code, COG, and the DGCL's list of EPCI with their own "
+        f"taxation). Left out: the collectivités d'outre-mer (codes {', '.join(fr['com'])}) and their "
+        f"{skipped.get('commune-com', 0)} communes, "
+        f"{skipped.get('commune-deleguee', 0)} communes déléguées, {skipped.get('commune-associee', 0)} communes "
+        f"associées and {skipped.get('arrondissement-municipal', 0)} arrondissements municipaux; populations and "
+        "postal codes. A commune lies in its EPCI (schema:containedInPlace), an EPCI in the département(s) of "
+        f"its member communes ({straddling} EPCI straddle several, each with a skos:note), a département in its "
+        f"region; {outside} island communes belong to no EPCI (each with a skos:note naming its département). "
+        "The Pôle métropolitain de l'Artois, its three EPCI (contained in the Pôle, itself in the Pas-de-Calais), "
+        "their communes' 2025 populations, the QPV, the QPV counts and the contrats de ville come from the "
+        "reference files and the seminar page, each fact with its source; where these and the package both "
+        "state a fact, the reference files' statement is kept"
+        + (f" (disagreements: {'; '.join(disagreements)})" if disagreements else " (no disagreement)") + "."
+    )
+    return (Node(iri("dataset/territories"))
+            .add("a", "dcat:Dataset", "void:Dataset")
+            .add("dct:title",
+                 literal(f"Territoires de France (code officiel géographique {DEC_COG_YEAR}) et de la Politique de la "
+                         "ville dans l'Artois", "fr"),
+                 literal(f"Territories of France (official geographic code {DEC_COG_YEAR}) and of the urban policy "
+                         "in the Artois", "en"))
+            .add("dct:description",
+                 literal(f"Les {n['region']} régions, {n['departement']} départements, {n['epci']} EPCI à fiscalité "
+                         f"propre et {n['commune']} communes de France (communes actuelles du code officiel "
+                         f"géographique {DEC_COG_YEAR}, hors collectivités d'outre-mer), avec leurs codes officiels, "
+                         "leurs noms et leurs rattachements, d'après le paquet npm "
+                         f"{DEC_NAME} {DEC_VERSION} ; et le Pôle métropolitain de l'Artois, ses trois "
+                         f"agglomérations, la population 2025 de leurs communes, les {n_qpv} quartiers prioritaires "
+                         "(QPV, géographie 2024) qui les touchent, leurs nombres de QPV et les contrats de ville.",
+                         "fr"),
+                 literal(f"The {n['region']} regions, {n['departement']} départements, {n['epci']} EPCI (with their "
+                         f"own taxation) and {n['commune']} communes of France (communes actuelles of the official "
+                         f"geographic code {DEC_COG_YEAR}, collectivités d'outre-mer excepted), with their official "
+                         f"codes, names and memberships, from the npm package {DEC_NAME} {DEC_VERSION}; and the "
+                         "Pôle métropolitain de l'Artois, its three agglomerations, their communes' 2025 "
+                         f"populations, the {n_qpv} priority neighbourhoods (QPV, 2024 geography) touching them, "
+                         "their QPV counts and the contrats de ville.", "en"))
+            .add("dct:source", *sorted(sources_of(all_nodes)))
+            .add("skos:note", literal(note, "en")))
 
 
 # --------------------------------------------------------------------------
@@ -761,12 +1152,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder to write sdg.ttl and territories.ttl into (default: data/ of the repository)")
     parser.add_argument("--seed-dir", type=Path, default=None,
                         help="folder of the seed page (default: REFERENCE_DIR/../seed)")
+    parser.add_argument("--package", type=Path, default=None, metavar="TGZ",
+                        help=f"the tarball of {DEC_NAME}@{DEC_VERSION} (default: `npm pack` it into "
+                             f"tools/.cache/ unless already there); its hashes must be the pinned ones")
     args = parser.parse_args(argv)
     ref = args.reference_dir
     seed_dir = args.seed_dir or ref.parent / "seed"
     try:
         sdg_nodes = build_sdg(ref)
-        territory_nodes = build_territories(ref, seed_dir)
+        pkg = read_package(args.package or fetch_package(CACHE_DIR))
+        territory_nodes = build_territories(ref, seed_dir, pkg)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -777,10 +1172,14 @@ def main(argv: list[str] | None = None) -> int:
                               "graph/sdg", ["sdg-goals.tsv", "sdg-targets.tsv", "sdg-indicators.tsv"]),
                  sdg_nodes)
     write_turtle(out / "territories.ttl",
-                 header_lines("territories of the Pôle métropolitain de l'Artois (EPCI, communes, QPV) "
+                 header_lines(f"territories of France (regions, départements, EPCI, communes; official geographic "
+                              f"code {DEC_COG_YEAR}), of the Pôle métropolitain de l'Artois (populations, QPV) "
                               "and contrats de ville",
                               "graph/territories",
-                              ["epci-member-communes.tsv", "qpv-artois.tsv", "actors-identifiers.tsv",
+                              [f"{DEC_NAME} {DEC_VERSION} (npm package; COG {DEC_COG_YEAR} as its README states; "
+                               f"dct:source {DEC_SOURCE}):",
+                               f"  data/{{{','.join(DEC_FILES)}}}.json of its tarball, {DEC_INTEGRITY}",
+                               "epci-member-communes.tsv", "qpv-artois.tsv", "actors-identifiers.tsv",
                                f"../seed/{SEED_FILE} (QPV counts, 2015 geography; its statements on the territory and the contrats de ville)"]),
                  territory_nodes)
     print(f"wrote {out / 'sdg.ttl'} ({len(sdg_nodes)} resources) and "

@@ -18,9 +18,13 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
             args.timeout
         )));
     }
-    if args.max_concurrent_queries == 0 || args.max_results == 0 || args.max_connections == 0 {
+    if args.max_concurrent_queries == 0
+        || args.max_results == 0
+        || args.max_graph_triples == 0
+        || args.max_connections == 0
+    {
         return Err(Error::Usage(
-            "--max-concurrent-queries, --max-results and --max-connections take a number above 0"
+            "--max-concurrent-queries, --max-results, --max-graph-triples and --max-connections take a number above 0"
                 .into(),
         ));
     }
@@ -38,6 +42,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
     let options = Options {
         timeout: Duration::from_secs_f64(args.timeout),
         max_results: args.max_results,
+        max_graph_triples: args.max_graph_triples,
         max_concurrent: args.max_concurrent_queries,
         max_connections: args.max_connections,
         cache_entries: args.cache_entries,

@@ -133,7 +133,8 @@ async fn read(
     let response = respond::cached(state, headers, tag, async {
         // A read takes a query slot, and is as bounded as a query's result.
         let permit = run::slot(state)?;
-        let cap = state.options.max_results;
+        // A dump of the dataset or of a graph: the bundled one alone is 190,000 triples.
+        let cap = state.options.max_graph_triples;
         let body = run::read(state, None, move |store, _| {
             let _permit = permit;
             let mut body = Vec::new();
@@ -152,7 +153,7 @@ async fn read(
                 "résultat trop grand",
                 "result too large",
                 format!(
-                    "more than {limit} triples (--max-results): query them in pages through /sparql (LIMIT, OFFSET), or export the store with `labgraph export`"
+                    "more than {limit} triples (--max-graph-triples): query them in pages through /sparql (LIMIT, OFFSET), or export the store with `labgraph export`"
                 ),
             ),
             other => other.into(),

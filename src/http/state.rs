@@ -19,6 +19,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Most rows (solutions or triples) one response may hold.
     pub max_results: usize,
+    /// Most triples of one Graph Store read.
+    pub max_graph_triples: usize,
     /// Queries evaluated at once; more get 503 with `Retry-After`.
     pub max_concurrent: usize,
     /// Largest query or update body, in bytes.
@@ -45,6 +47,7 @@ impl Default for Options {
         Self {
             timeout: Duration::from_secs(10),
             max_results: 100_000,
+            max_graph_triples: 500_000,
             max_concurrent: 16,
             max_query_bytes: 1 << 20,
             max_upload_bytes: 256 << 20,
@@ -80,6 +83,8 @@ pub struct AppState {
     pub(super) page: String,
     /// Time budgets and departed clients of the queries and writes (`run.rs`).
     pub(super) watchdog: Arc<watchdog::Watchdog>,
+    /// The import page's dry runs that wait for their confirmation.
+    pub(super) staged: super::admin::StagedFiles,
 }
 
 pub(super) type Shared = Arc<AppState>;
@@ -121,6 +126,7 @@ impl AppState {
             writer: std::sync::Mutex::new(()),
             metrics: metrics::Metrics::new(),
             watchdog,
+            staged: Default::default(),
             options,
         })
     }
