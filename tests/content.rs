@@ -200,6 +200,20 @@ fn cases() -> Vec<(String, String, Params)> {
         .collect()
 }
 
+/// The bundled data and a golden fixture, in its graph `graph/fixture-NAME`.
+fn store_with_fixture(name: &str) -> labgraph::store::GraphStore {
+    let store = store();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/fixtures/{name}.ttl"));
+    let graph = format!("graph/fixture-{name}");
+    let sources = labgraph::import::plan(&[path], None, Some(&graph), store.base()).unwrap();
+    let parsed = labgraph::import::parse_all(sources, store.base()).unwrap();
+    store
+        .replace_graphs(&parsed, Default::default())
+        .unwrap_or_else(|e| panic!("the fixture {name}: {e}"));
+    store
+}
+
 #[test]
 fn every_named_query_prepares_and_matches_its_golden_answer() {
     let store = store();
@@ -224,10 +238,22 @@ fn every_named_query_prepares_and_matches_its_golden_answer() {
         runs.push((query, Some(case), params));
     }
     let (mut checked, mut cases_checked) = (0, 0);
-    for (query, case, params) in runs {
+    // A case `with=FIXTURE` runs on a store with tests/golden/fixtures/FIXTURE.ttl added.
+    let mut with_fixture: std::collections::HashMap<String, labgraph::store::GraphStore> =
+        std::collections::HashMap::new();
+    for (query, case, mut params) in runs {
         let label = match &case {
             Some(case) => format!("{}.{case}", query.name),
             None => query.name.to_string(),
+        };
+        let store = match params.iter().position(|(k, _)| k == "with") {
+            Some(at) => {
+                let (_, fixture) = params.remove(at);
+                with_fixture
+                    .entry(fixture.clone())
+                    .or_insert_with(|| store_with_fixture(&fixture))
+            }
+            None => &store,
         };
         let prepared = store
             .prepare(query.text)

@@ -642,3 +642,31 @@ fn slow_bodies_cannot_shut_out_the_others() {
         sender.join().unwrap();
     }
 }
+
+/// An administrator imports a seminar record from the browser (tests/clients/import_page.py):
+/// the import page in Debian's chromium, driven by Playwright — a wrong token refused, the
+/// dry run (what would change, the resources created, no violation, nothing written), the
+/// confirmation, a second confirmation refused, and the seminar's speakers answered by the
+/// named query `seminar-speakers`.
+#[test]
+fn an_administrator_imports_a_record_from_the_browser() {
+    let python = python_with_clients();
+    let server = Server::start(&[]);
+    let shots = std::env::var("LABGRAPH_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_TARGET_TMPDIR")).join("pages-screenshots"));
+    let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    let output = run(Command::new(python)
+        .arg(clients.join("import_page.py"))
+        .arg(&server.url)
+        .arg(TOKEN)
+        .arg(clients.join("records/seminaire-lille-2024-06-13.yaml"))
+        .arg(&shots));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("import checks passed"),
+        "{said}\n{}",
+        server.stderr()
+    );
+    eprintln!("{said}");
+}

@@ -26,6 +26,8 @@ Usage::
 
 Extra cases of a query, with other parameters, are lines of ``tests/golden/cases.txt``
 (``NAME CASE PARAM=VALUE …``); each has its answer in ``tests/golden/{NAME}.{CASE}.srj``.
+A case with ``with=FIXTURE`` runs with ``tests/golden/fixtures/FIXTURE.ttl`` added, as the
+graph ``graph/fixture-FIXTURE``, to the bundled graph.
 
 With ``--check`` nothing is written: the script prints the row count of each query and
 says whether the golden file on disk has the same solutions.
@@ -117,7 +119,15 @@ def read_cases() -> list[tuple[str, str, dict[str, str]]]:
 def run(ds: Dataset, name: str, example: dict[str, str] | None = None) -> dict:
     text = (REPO / "queries" / f"{name}.rq").read_text(encoding="utf-8")
     types, header_example = read_header(text)
-    example = header_example if example is None else example
+    example = header_example if example is None else dict(example)
+    fixture = example.pop("with", None)
+    if fixture is not None:
+        graph = ds.graph(URIRef(f"{BASE}graph/fixture-{fixture}"))
+        graph.parse(REPO / "tests" / "golden" / "fixtures" / f"{fixture}.ttl", format="turtle", publicID=BASE)
+        try:
+            return run(ds, name, example)
+        finally:
+            ds.remove_graph(graph)
     unknown = set(example) - set(types)
     if unknown:
         raise SystemExit(f"{name}: example names undeclared parameters {sorted(unknown)}")

@@ -8,22 +8,17 @@
 //! every file has parsed — only with `--no-validate`, since the shapes need the data in
 //! memory, and the provenance says the shapes were skipped.
 
-use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use oxigraph::model::NamedOrBlankNode;
-
 use crate::cli::ImportArgs;
 use crate::error::{Error, Result};
 use crate::import;
-use crate::render;
-use crate::source::{BulkProgress, Input, Parsed, Source};
-use crate::store::{GraphStore, ImportOptions, ImportReport};
+use crate::source::{BulkProgress, Input, Source};
+use crate::store::{GraphStore, ImportOptions};
 
 /// From this many bytes of N-Triples, the bulk loader is worth its set-up.
 const BULK_THRESHOLD_BYTES: u64 = 32 << 20;
@@ -49,7 +44,11 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
             report
         });
         bar.finish_and_clear();
-        return super::print(&summary(store, &report?, started.elapsed().as_secs_f64()));
+        return super::print(&import::preview::summary(
+            store,
+            &report?,
+            started.elapsed().as_secs_f64(),
+        ));
     }
     let mut parsed = import::parse_all(sources, store.base())?;
     store.refuse_protected(&parsed)?;
@@ -59,10 +58,10 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
         let findings = if args.no_validate {
             None
         } else {
-            Some(super::validate::check(store, &parsed, args.shared)?)
+            Some(import::preview::check(store, &parsed, args.shared)?)
         };
         super::print(&reconciled.text())?;
-        super::print(&dry_run(store, &parsed, findings.as_ref(), verbose)?)?;
+        super::print(&import::preview::dry_run(store, &parsed, findings.as_ref(), verbose)?.0)?;
         return findings.map_or(Ok(()), |f| super::validate::refusal(&f));
     }
     eprint!("{}", reconciled.text());
@@ -75,7 +74,11 @@ pub fn run(store: &GraphStore, args: &ImportArgs, verbose: bool) -> Result<()> {
     let written = store.replace_graphs(&parsed, options)?;
     // Warnings do not stop an import, but the administrator sees them.
     eprint!("{}", written.findings.text);
-    super::print(&summary(store, &written, started.elapsed().as_secs_f64()))
+    super::print(&import::preview::summary(
+        store,
+        &written,
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 fn total_bytes(sources: &[Source]) -> u64 {
@@ -127,110 +130,4 @@ fn takes_bulk_path(store: &GraphStore, sources: &[Source]) -> Result<bool> {
         }
     }
     Ok(true)
-}
-
-/// What an import would do: per graph, the triples added and removed (listed with
-/// `verbose`) and the resources created; then the validation report.
-fn dry_run(
-    store: &GraphStore,
-    parsed: &[Parsed],
-    findings: Option<&crate::store::Findings>,
-    verbose: bool,
-) -> Result<String> {
-    let mut text = String::new();
-    let planned = store.plan_versions(parsed)?;
-    for p in &planned {
-        let graph = render::short(&p.graph.clone().into(), store.base());
-        let (removed, added) = p.before.diff(&p.after);
-        if removed.is_empty() && added.is_empty() {
-            let _ = writeln!(
-                text,
-                "{graph} ({}) : inchangé / unchanged ({} triples)",
-                p.source,
-                p.after.lines.len()
-            );
-            continue;
-        }
-        let _ = writeln!(
-            text,
-            "{graph} ({}) : +{} −{} triples ({} → {})",
-            p.source,
-            added.len(),
-            removed.len(),
-            p.before.lines.len(),
-            p.after.lines.len()
-        );
-        if verbose {
-            for line in &removed {
-                let _ = writeln!(text, "  - {line}");
-            }
-            for line in &added {
-                let _ = writeln!(text, "  + {line}");
-            }
-        }
-    }
-    // Resources the store does not describe yet: each subject looked up once.
-    let subjects: BTreeSet<_> = parsed
-        .iter()
-        .flat_map(|p| &p.quads)
-        .filter_map(|q| match &q.subject {
-            NamedOrBlankNode::NamedNode(subject) => Some(subject),
-            NamedOrBlankNode::BlankNode(_) => None,
-        })
-        .collect();
-    let mut created = BTreeSet::new();
-    for subject in subjects {
-        if !store.describes(subject)? {
-            created.insert(subject.clone());
-        }
-    }
-    let _ = writeln!(
-        text,
-        "ressources créées / resources created: {}",
-        created.len()
-    );
-    for resource in &created {
-        let _ = writeln!(
-            text,
-            "  {}",
-            render::short(&resource.clone().into(), store.base())
-        );
-    }
-    match findings {
-        Some(findings) => {
-            text.push_str(&findings.text);
-            let _ = writeln!(text, "validation : {}", super::validate::counts(findings));
-        }
-        None => text.push_str("validation : non faite (--no-validate) / skipped (--no-validate)\n"),
-    }
-    text.push_str("simulation : rien n'a été écrit / dry run: nothing was written\n");
-    Ok(text)
-}
-
-fn summary(store: &GraphStore, report: &ImportReport, seconds: f64) -> String {
-    let mut text = String::new();
-    for graph in &report.unchanged {
-        let _ = writeln!(
-            text,
-            "{}: inchangé, rien n'a été écrit / unchanged, nothing written",
-            render::short(&graph.clone().into(), store.base())
-        );
-    }
-    for (graph, triples) in &report.graphs {
-        let _ = writeln!(
-            text,
-            "{}: {triples} triples",
-            render::short(&graph.clone().into(), store.base())
-        );
-    }
-    if let Some(activity) = &report.activity {
-        let _ = writeln!(
-            text,
-            "{n} graphe{s} importé{s} en {seconds:.2} s, enregistré comme {activity} / imported {n} graph{s} in {seconds:.2} s, recorded as {activity}",
-            n = report.graphs.len(),
-            s = if report.graphs.len() == 1 { "" } else { "s" },
-            activity = render::short(&activity.clone().into(), store.base())
-        );
-    }
-    text
 }

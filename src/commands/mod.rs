@@ -7,7 +7,7 @@ mod export;
 mod find;
 mod graphs;
 mod history;
-mod import;
+pub(crate) mod import;
 mod new;
 mod query;
 mod rollback;

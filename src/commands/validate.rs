@@ -5,8 +5,7 @@
 use crate::cli::ValidateArgs;
 use crate::error::{Error, Result};
 use crate::import;
-use crate::source::Parsed;
-use crate::store::{Findings, GraphStore, ImportOptions};
+use crate::store::{Findings, GraphStore};
 
 pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
     let sources = super::sources(&args.sources, store.base())?;
@@ -26,22 +25,7 @@ pub fn run(store: &GraphStore, args: &ValidateArgs) -> Result<()> {
 }
 
 /// Runs the gate on parsed sources as if they replaced their graphs, and writes nothing.
-pub(super) fn check(store: &GraphStore, parsed: &[Parsed], shared: bool) -> Result<Findings> {
-    let options = ImportOptions {
-        validated: true,
-        dry_run: true,
-        shared,
-    };
-    Ok(store.replace_graphs(parsed, options)?.findings)
-}
-
-/// "N violation(s), M warning(s)", in French and English.
-pub(super) fn counts(findings: &Findings) -> String {
-    let (violations, warnings) = (findings.violations, findings.warnings);
-    format!(
-        "{violations} violation(s), {warnings} avertissement(s) / {violations} violation(s), {warnings} warning(s)"
-    )
-}
+pub(super) use crate::import::preview::{check, counts};
 
 /// The error that refuses data with violations.
 pub(super) fn refusal(findings: &Findings) -> Result<()> {

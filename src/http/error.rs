@@ -59,6 +59,11 @@ impl ApiError {
         self.status
     }
 
+    /// Its one-line summary ("fr / en") and its detail, for a page that shows it.
+    pub(super) fn texts(&self) -> (String, &str) {
+        (format!("{} / {}", self.fr, self.en), &self.detail)
+    }
+
     pub(super) fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,

@@ -21,6 +21,7 @@
 //! read carries an ETag derived from the store's write generation and the request, and
 //! recent results are cached in memory until the next write.
 
+mod admin;
 mod auth;
 mod body;
 mod cache;

@@ -17,7 +17,9 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{ApiError, CACHE_HEADER, Shared, gsp, health, metrics, named, page, resource, sparql};
+use super::{
+    ApiError, CACHE_HEADER, Shared, admin, gsp, health, metrics, named, page, resource, sparql,
+};
 
 /// A route: its path (in axum's syntax, also its label in metrics and logs), the methods
 /// it takes, a one-line description in French and English, whether the pages' menu
@@ -43,6 +45,9 @@ pub(super) const GRAPH_STORE: &[Method] = &[
 
 /// The SPARQL endpoint (Protocol, Update, Service Description, query page).
 pub(super) const SPARQL: &str = "/sparql";
+
+/// The import page for administrators.
+pub(super) const ADMIN_IMPORT: &str = "/admin/import";
 
 /// Every route, in the order the home page lists them.
 #[rustfmt::skip]
@@ -71,6 +76,9 @@ pub(super) const ROUTES: &[Route] = &[
     Route { path: "/lists/{name}", methods: READ, menu: false,
         fr: "Les listes : séminaires, institutions, territoires, thèmes, ODD", en: "index pages: seminars, institutions, territories, themes, SDGs (HTML, paged)",
         handlers: || get(resource::list) },
+    Route { path: ADMIN_IMPORT, methods: &[Method::GET, Method::HEAD, Method::POST], menu: true,
+        fr: "Importer un fichier (administrateurs)", en: "import a file: dry run, then confirm (administrators, admin token)",
+        handlers: || get(admin::import_page).post(admin::import_page) },
     Route { path: "/assets/{file}", methods: READ, menu: false,
         fr: "Le script et le style de la page", en: "the query page's script and style",
         handlers: || get(page::asset) },

@@ -39,6 +39,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../../templates/not-found.html"),
         ),
         ("list.html", include_str!("../../templates/list.html")),
+        ("import.html", include_str!("../../templates/import.html")),
     ] {
         let text = if name == "macros.html" {
             text.to_owned()
@@ -497,6 +498,11 @@ pub fn list(
             version => env!("CARGO_PKG_VERSION"),
         },
     )
+}
+
+/// The import page for administrators, at one of its steps (`form`, `preview`, `done`).
+pub fn import_page(context: minijinja::Value) -> Result<String> {
+    render("import.html", context)
 }
 
 fn render(name: &str, context: minijinja::Value) -> Result<String> {
