@@ -553,3 +553,54 @@ fn http_examples_answer() {
         "{notes}"
     );
 }
+
+/// The README's two commands are the Makefile's targets, and CI runs the second one:
+/// `.ci/run` ends with the README's test command, and the targets run `tools/setup`
+/// (which installs what a fresh machine lacks) before cargo.
+#[test]
+fn the_two_commands_are_the_makefile_and_ci_runs_the_test_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = readme();
+    let section = &text[text
+        .find("## Two commands")
+        .expect("a section Two commands")..];
+    let block = blocks(section)
+        .into_iter()
+        .next()
+        .expect("a block of commands");
+    let two: Vec<String> = commands(&block.body)
+        .iter()
+        .map(|c| c.split('#').next().unwrap().trim().to_owned())
+        .collect();
+    assert_eq!(two.len(), 2, "two commands: {two:?}");
+    assert_eq!(two[0], "make serve");
+    assert_eq!(two[1], "make test");
+    let makefile = std::fs::read_to_string(root.join("Makefile")).unwrap();
+    for (target, setup, cargo) in [
+        (
+            "serve:",
+            "tools/setup build",
+            "cargo run --release --locked -- serve",
+        ),
+        ("test:", "tools/setup test", "cargo test --release --locked"),
+    ] {
+        let body = &makefile[makefile.find(&format!("\n{target}")).expect(target)..];
+        let recipe: Vec<&str> = body
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('\t'))
+            .collect();
+        assert_eq!(
+            recipe,
+            [format!("\t{setup}"), format!("\t{cargo}")],
+            "{target}"
+        );
+    }
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let last = ci.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert_eq!(
+        last.trim(),
+        two[1],
+        ".ci/run ends with the README's test command"
+    );
+}
