@@ -44,7 +44,7 @@ impl GraphStore {
                 )));
             }
         }
-        let mut loader = self.store.bulk_loader();
+        let mut loader = self.bulk_loader();
         let mut counts = Vec::new();
         let mut versions = Vec::new();
         for source in sources {
@@ -164,7 +164,7 @@ impl GraphStore {
                 "the bulk seed fills an empty store only".into(),
             ));
         }
-        let mut loader = self.store.bulk_loader();
+        let mut loader = self.bulk_loader();
         let quads = parsed.iter().flat_map(|p| &p.quads).flat_map(|q| {
             let copy = in_union(q);
             std::iter::once(q.clone()).chain(copy)

@@ -40,6 +40,9 @@ pub use replace::Planned;
 pub use resource::{Description, INCOMING_PAGE, Label};
 pub use union::UNION_GRAPH;
 
+/// The bulk loader's memory budget, in MiB.
+const BULK_MEMORY_MIB: usize = 512;
+
 /// The embedded store, with the base IRI its instances are minted under.
 pub struct GraphStore {
     store: Store,
@@ -162,6 +165,15 @@ impl GraphStore {
     /// labgraph's provenance graph, which it alone writes.
     fn imports_graph(&self) -> NamedNode {
         self.base.local(local::IMPORTS_GRAPH)
+    }
+
+    /// Oxigraph's bulk loader, within a memory budget: each quad is loaded twice (its
+    /// graph, the union), and the loader's default (2 GB a thread) took a million
+    /// triples to 1.5 GiB.
+    fn bulk_loader(&self) -> oxigraph::store::BulkLoader<'_> {
+        self.store
+            .bulk_loader()
+            .with_max_memory_size_in_megabytes(BULK_MEMORY_MIB)
     }
 
     /// Whether a graph is one that labgraph alone writes: the provenance graph and the

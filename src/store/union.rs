@@ -116,7 +116,7 @@ impl GraphStore {
             .quads_for_pattern(None, None, None, None)
             .filter_map(|q| q.map(|q| in_union(&q)).transpose());
         let started = std::time::Instant::now();
-        let mut loader = self.store.bulk_loader();
+        let mut loader = self.bulk_loader();
         loader
             .load_ok_quads::<_, oxigraph::store::StorageError>(named)
             .map_err(|e| self.storage(e))?;
