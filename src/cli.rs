@@ -234,6 +234,7 @@ pub enum NewKind {
     Seminar,
     Person,
     Institution,
+    Action,
 }
 
 #[derive(Debug, Args)]

@@ -1328,7 +1328,7 @@ fn find_answers_with_iris_and_why_they_matched() {
 #[test]
 fn new_records_pass_the_gate_as_written() {
     let s = Sandbox::new();
-    for kind in ["seminar", "person", "institution"] {
+    for kind in ["seminar", "person", "institution", "action"] {
         let path = s.path(&format!("nouveau-{kind}.yaml"));
         s.cmd()
             .args(["new", kind, "-o"])

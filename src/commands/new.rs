@@ -1,5 +1,5 @@
 //! `labgraph new KIND`: a commented record to fill in — a seminar with a part of its
-//! programme and a speaker, a person, an institution. Each is valid as written (its
+//! programme and a speaker, a person, an institution, an action. Each is valid as written (its
 //! example values name resources the bundled data has), so the gate's report after an
 //! edit is about the edit; the comments say what to replace and how to find IRIs.
 
@@ -11,6 +11,7 @@ pub fn run(args: &NewArgs) -> Result<()> {
         NewKind::Seminar => include_str!("../../records/new/seminar.yaml"),
         NewKind::Person => include_str!("../../records/new/person.yaml"),
         NewKind::Institution => include_str!("../../records/new/institution.yaml"),
+        NewKind::Action => include_str!("../../records/new/action.yaml"),
     };
     match &args.output {
         None => super::print(text),
