@@ -118,14 +118,13 @@ async fn dry_run(state: &Shared, headers: &HeaderMap, form: Form) -> Result<Resp
         presented.insert(header::AUTHORIZATION, value);
     }
     if let Err(refused) = auth::authorize(state, &presented) {
-        return error_page(refused, "", "", None);
+        return error_page(refused, "", "");
     }
     let Some((file, bytes)) = form.file.filter(|(name, _)| !name.is_empty()) else {
         return error_page(
             ApiError::bad_request("choose a file to import / choisissez un fichier"),
             "",
             "",
-            None,
         );
     };
     let staged = Staged {
@@ -145,7 +144,7 @@ async fn dry_run(state: &Shared, headers: &HeaderMap, form: Form) -> Result<Resp
     .await;
     let (graph, outcome) = match outcome {
         Ok(done) => done,
-        Err(error) => return error_page(error.into(), &staged.file, "", None),
+        Err(error) => return error_page(error.into(), &staged.file, ""),
     };
     let Preview {
         reconciled,
@@ -154,7 +153,7 @@ async fn dry_run(state: &Shared, headers: &HeaderMap, form: Form) -> Result<Resp
         violations,
     } = match outcome {
         Ok(preview) => preview,
-        Err(error) => return error_page(error.into(), &staged.file, &graph, None),
+        Err(error) => return error_page(error.into(), &staged.file, &graph),
     };
     let file = staged.file.clone();
     let name = (violations == 0).then(|| state.staged.keep(staged));
@@ -199,7 +198,6 @@ async fn confirm(state: &Shared, form: Form) -> Result<Response, ApiError> {
             ),
             "",
             "",
-            None,
         );
     };
     let file = staged.file.clone();
@@ -211,14 +209,13 @@ async fn confirm(state: &Shared, form: Form) -> Result<Response, ApiError> {
             store.base(),
         )?;
         let graph = source.graph.clone();
-        // The resources the file describes, for the links of the result.
         let summary = import_now(store, vec![source], staged.shared)?;
         Ok((graph, summary))
     })
     .await;
     let (graph, summary) = match written {
         Ok(done) => done,
-        Err(error) => return error_page(error.into(), &file, "", None),
+        Err(error) => return error_page(error.into(), &file, ""),
     };
     let base = state.store.base().clone();
     let described = described_in(state, &graph).await?;
@@ -327,12 +324,7 @@ async fn read_form(state: &Shared, headers: &HeaderMap, body: Body) -> Result<Fo
     Ok(form)
 }
 
-fn error_page(
-    error: ApiError,
-    file: &str,
-    graph: &str,
-    _plan: Option<String>,
-) -> Result<Response, ApiError> {
+fn error_page(error: ApiError, file: &str, graph: &str) -> Result<Response, ApiError> {
     let (title, detail) = error.texts();
     page(
         error.status(),
