@@ -133,6 +133,8 @@ pub mod dct {
         NamedNodeRef::new_unchecked("http://purl.org/dc/terms/identifier");
     pub const IS_REPLACED_BY: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://purl.org/dc/terms/isReplacedBy");
+    pub const LICENSE: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://purl.org/dc/terms/license");
 }
 
 /// SKOS terms.
@@ -189,6 +191,8 @@ pub mod local {
     pub const IMPORT_PREFIX: &str = "import/";
     /// The software agent that performs imports.
     pub const AGENT: &str = "agent/labgraph";
+    /// The dataset the catalogue describes: its licence is the data's.
+    pub const DATASET: &str = "dataset/labgraph";
 }
 
 /// A function of labgraph's own, called on each comparison of a sort, that stops the

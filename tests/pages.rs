@@ -26,6 +26,10 @@ fn has_name(triples: &[oxigraph::model::Triple]) -> bool {
 
 const SEMINAR: &str = "https://w3id.org/labgraph/id/seminar/pma-artois-2022-12-01";
 
+/// The licence `data/catalog.ttl` gives the dataset (data.gouv.fr's URL of Licence
+/// Ouverte 2.0).
+const LICENSE: &str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence";
+
 #[tokio::test]
 async fn a_resource_answers_in_every_format_by_accept_suffix_and_format() {
     let app = app();
@@ -60,6 +64,14 @@ async fn a_resource_answers_in_every_format_by_accept_suffix_and_format() {
                 "{uri}"
             );
             assert!(reply.header(header::LINK).contains("rel=\"alternate\""));
+            // The licence the catalogue gives the data, in every format.
+            assert!(
+                reply.headers.get_all(header::LINK).iter().any(|v| v
+                    .to_str()
+                    .unwrap()
+                    .contains(&format!("<{LICENSE}>; rel=\"license\""))),
+                "{uri}"
+            );
             assert!(
                 reply
                     .headers
@@ -89,6 +101,10 @@ async fn a_resource_answers_in_every_format_by_accept_suffix_and_format() {
         assert!(reply.header(header::CONTENT_TYPE).starts_with("text/html"));
         let page = reply.text();
         assert!(page.contains("<html lang=\"fr\">"));
+        assert!(
+            page.contains("rel=\"license\">Licence des données</a>"),
+            "{page}"
+        );
         assert!(page.contains("<h1>Séminaire territorial du Lab des transitions - Pôle Métropolitain de l&#x27;Artois</h1>"));
         // Linked IRIs show their labels and lead to their own pages.
         assert!(

@@ -264,6 +264,7 @@ async fn serve(
                 let Some(description) = store.describe(&subject, page)? else {
                     return Ok(None);
                 };
+                let license = store.license()?;
                 let body = match repr {
                     Repr::Html => {
                         // The labels and the provenance are read while the domain view's
@@ -301,7 +302,7 @@ async fn serve(
                                 pager: &pager,
                                 alternates: &alternates,
                                 origin: &origin,
-                                license: None,
+                                license: license.as_ref().map(|l| l.as_str()),
                                 sections: &sections,
                             },
                         )?
@@ -310,10 +311,18 @@ async fn serve(
                     Repr::Graph(format) => serialize(&description, format)?,
                     Repr::Results(_) => unreachable!("a resource is not offered as results"),
                 };
-                let next = description
+                // The next page of links, and the licence of the data.
+                let links: Vec<String> = description
                     .has_next()
-                    .then(|| format!("<{pager}{}>; rel=\"next\"", page + 1));
-                Ok(Some((body, next)))
+                    .then(|| format!("<{pager}{}>; rel=\"next\"", page + 1))
+                    .into_iter()
+                    .chain(
+                        license
+                            .filter(|l| l.as_str().is_ascii())
+                            .map(|l| format!("<{}>; rel=\"license\"", l.as_str())),
+                    )
+                    .collect();
+                Ok(Some((body, (!links.is_empty()).then(|| links.join(", ")))))
             })
             .await?;
             match found {
@@ -339,8 +348,19 @@ async fn serve(
     if let Ok(location) = HeaderValue::from_str(&address.in_format(suffix)) {
         response_headers.insert(header::CONTENT_LOCATION, location);
     }
+    // One Link header: the alternates, then what the body adds (the next page of links,
+    // the licence), since many clients read only the first.
+    let links: Vec<String> = links
+        .into_iter()
+        .chain(
+            response_headers
+                .get_all(header::LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned)),
+        )
+        .collect();
     if let Ok(links) = HeaderValue::from_str(&links.join(", ")) {
-        response_headers.append(header::LINK, links);
+        response_headers.insert(header::LINK, links);
     }
     if repr == Repr::Html {
         response_headers.insert(
@@ -408,7 +428,15 @@ pub async fn list(
                 }
                 let next = (page < pages_in_all)
                     .then(|| format!("<{path}?page={}>; rel=\"next\"", page + 1));
-                let body = pages::list(list, page, &content, &path, &origin)?;
+                let license = store.license()?;
+                let body = pages::list(
+                    list,
+                    page,
+                    &content,
+                    &path,
+                    &origin,
+                    license.as_ref().map(|l| l.as_str()),
+                )?;
                 Ok((Some(body), next))
             })
             .await?;

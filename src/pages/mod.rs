@@ -479,6 +479,7 @@ pub fn list(
     content: &ListPage,
     path: &str,
     origin: &str,
+    license: Option<&str>,
 ) -> Result<String> {
     let pages = content.total.div_ceil(LIST_PAGE).max(1);
     let page_link = |page: usize| format!("{path}?page={page}");
@@ -496,6 +497,7 @@ pub fn list(
             canonical => format!("{origin}{path}{}", if page > 1 { format!("?page={page}") } else { String::new() }),
             query_link => query_page(list.query()),
             version => env!("CARGO_PKG_VERSION"),
+            license,
         },
     )
 }

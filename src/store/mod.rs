@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use oxigraph::model::{GraphName, NamedNode, Triple};
+use oxigraph::model::{GraphName, NamedNode, Term, Triple};
 use oxigraph::store::Store;
 use spargebra::SparqlParser;
 
@@ -149,6 +149,23 @@ impl GraphStore {
             }
         }
         Ok(false)
+    }
+
+    /// The licence of the data: the `dct:license` the catalogue gives the dataset
+    /// (`<dataset/labgraph>`), if it gives one.
+    pub fn license(&self) -> Result<Option<NamedNode>> {
+        let dataset = self.base.resolve(local::DATASET)?;
+        for quad in self.store.quads_for_pattern(
+            Some(dataset.as_ref().into()),
+            Some(vocab::dct::LICENSE),
+            None,
+            None,
+        ) {
+            if let Term::NamedNode(license) = quad.map_err(|e| self.storage(e))?.object {
+                return Ok(Some(license));
+            }
+        }
+        Ok(None)
     }
 
     /// Whether a named graph holds no triple.
