@@ -22,6 +22,7 @@ pub mod pages;
 pub mod queries;
 pub(crate) mod render;
 pub mod results;
+pub mod search;
 pub mod shacl;
 pub mod source;
 pub mod store;

@@ -144,6 +144,8 @@ pub mod skos {
         NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#prefLabel");
     pub const ALT_LABEL: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#altLabel");
+    pub const BROADER: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#broader");
 }
 
 /// SHACL terms read from the shapes.
@@ -175,6 +177,8 @@ pub mod schema {
         NamedNodeRef::new_unchecked("http://schema.org/softwareVersion");
     pub const ALTERNATE_NAME: NamedNodeRef<'_> =
         NamedNodeRef::new_unchecked("http://schema.org/alternateName");
+    pub const CONTAINED_IN_PLACE: NamedNodeRef<'_> =
+        NamedNodeRef::new_unchecked("http://schema.org/containedInPlace");
     /// The namespace, for the schema.org part of a page's embedded JSON-LD.
     pub const NAMESPACE: &str = "http://schema.org/";
 }
@@ -185,6 +189,8 @@ pub mod local {
     pub const GRAPH_PREFIX: &str = "graph/";
     /// The metadata graph where every import is recorded.
     pub const IMPORTS_GRAPH: &str = "graph/imports";
+    /// The graph holding the bundled ontology.
+    pub const ONTOLOGY_GRAPH: &str = "graph/ontology";
     /// The graph holding the bundled SHACL shapes.
     pub const SHAPES_GRAPH: &str = "graph/shapes";
     /// Prefix of import activities: `import/{id}`.

@@ -279,7 +279,7 @@ fn the_gate_finds_what_validating_the_whole_store_finds() {
 struct Recorder(Mutex<Vec<Change>>);
 
 impl Observer for Recorder {
-    fn committed(&self, change: &Change) {
+    fn committed(&self, _: &GraphStore, change: &Change) {
         self.0.lock().unwrap().push(change.clone());
     }
 }

@@ -155,7 +155,7 @@ pub(super) fn now_secs() -> u64 {
 }
 
 impl Observer for Freshness {
-    fn committed(&self, _: &Change) {
+    fn committed(&self, _: &crate::store::GraphStore, _: &Change) {
         // Later than any `Last-Modified` given before, even within the same second: a
         // client's `If-Modified-Since` from before this commit can never match after it.
         let _ = self

@@ -35,10 +35,12 @@ pub fn in_memory(base: BaseIri) -> Result<GraphStore> {
     prepare(GraphStore::in_memory(base)?)
 }
 
-/// Puts the gate on a store's write path and fills it if it is empty.
+/// Puts the gate on a store's write path, fills it if it is empty, and attaches its text
+/// index (rebuilt if it does not reflect the store).
 pub fn prepare(store: GraphStore) -> Result<GraphStore> {
     store.add_check(std::sync::Arc::new(gate::Gate));
     seed_if_empty(&store)?;
+    crate::search::TextIndex::attach(&store)?;
     Ok(store)
 }
 

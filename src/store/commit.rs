@@ -104,9 +104,10 @@ pub trait Check: Send + Sync {
     fn check(&self, view: &View<'_>, change: &Change) -> Result<Findings>;
 }
 
-/// Told of every commit, after it (in the writer's thread), with what changed.
+/// Told of every commit, after it (in the writer's thread), with what changed and the
+/// store as the commit left it.
 pub trait Observer: Send + Sync {
-    fn committed(&self, change: &Change);
+    fn committed(&self, store: &GraphStore, change: &Change);
 }
 
 /// The store as a write leaves it, before the commit: what check hooks read.
@@ -404,7 +405,7 @@ impl GraphStore {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         for observer in observers {
-            observer.committed(change);
+            observer.committed(self, change);
         }
     }
 

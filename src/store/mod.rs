@@ -35,7 +35,7 @@ pub use commit::{Change, Check, Findings, Observer, View};
 pub use graphs::{GraphInfo, prefixed};
 pub use history::RollbackReport;
 pub use provenance::{ImportOptions, ImportReport, NewVersion, VersionInfo, describe};
-pub use query::{Controls, DatasetSpec, Prepared, evaluation_error};
+pub use query::{Controls, DatasetSpec, Prepared, Service, evaluation_error};
 pub use replace::Planned;
 pub use resource::{Description, INCOMING_PAGE, Label};
 pub use union::UNION_GRAPH;
@@ -52,6 +52,10 @@ pub struct GraphStore {
     parser: SparqlParser,
     /// The checks run before each commit, and the observers told after.
     hooks: commit::Hooks,
+    /// The SERVICEs answered in the process, by name.
+    services: std::sync::RwLock<Vec<(NamedNode, std::sync::Arc<dyn Service>)>>,
+    /// What other modules keep with the store (its text index), one of each type.
+    extensions: std::sync::RwLock<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
 impl GraphStore {
@@ -99,9 +103,28 @@ impl GraphStore {
             base,
             parser,
             hooks: commit::Hooks::default(),
+            services: std::sync::RwLock::default(),
+            extensions: std::sync::RwLock::default(),
         };
         store.ensure_union()?;
         Ok(store)
+    }
+
+    /// Keeps `value` with the store, for [`GraphStore::extension`].
+    pub fn set_extension<T: std::any::Any + Send + Sync>(&self, value: std::sync::Arc<T>) {
+        self.extensions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(value);
+    }
+
+    /// What was kept with the store of type `T` (its text index).
+    pub fn extension<T: std::any::Any + Send + Sync>(&self) -> Option<std::sync::Arc<T>> {
+        self.extensions
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find_map(|e| e.clone().downcast::<T>().ok())
     }
 
     /// Whether the store holds no quad at all.
@@ -126,6 +149,12 @@ impl GraphStore {
             .map(|q| q.map(Triple::from))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.storage(e))
+    }
+
+    /// The store's folder (none for a store in memory): what belongs to the store but is
+    /// not in the database (kept versions, the text index) lives there.
+    pub fn folder(&self) -> Option<&Path> {
+        self.location.is_dir().then_some(self.location.as_path())
     }
 
     /// Where the contents of versions are kept (none for a store in memory).

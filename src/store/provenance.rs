@@ -154,6 +154,30 @@ impl GraphStore {
         Ok(versions)
     }
 
+    /// The store's write generation: the latest activity of the provenance graph (every
+    /// write records one, named by its time), `None` for a store no write of labgraph's
+    /// made. What a text index records to know whether it reflects the store.
+    pub fn generation(&self) -> Result<Option<String>> {
+        let mut latest: Option<String> = None;
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(rdf::TYPE),
+            Some(prov::ACTIVITY.into()),
+            Some(self.imports_graph().as_ref().into()),
+        ) {
+            let quad = quad.map_err(|e| self.storage(e))?;
+            let iri = quad.subject.to_string();
+            // Same-length names of nanoseconds: the greatest is the latest.
+            if latest
+                .as_ref()
+                .is_none_or(|l| (iri.len(), &iri) > (l.len(), l))
+            {
+                latest = Some(iri);
+            }
+        }
+        Ok(latest)
+    }
+
     /// Adds the provenance of a write made in `transaction`.
     pub(super) fn record(
         &self,

@@ -3,8 +3,11 @@
 //! into sorts.
 
 use oxigraph::model::{Literal, NamedNode, Term};
+use std::sync::Arc;
+
 use oxigraph::sparql::{
-    CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator, Variable,
+    CancellationToken, QueryEvaluationError, QueryResults, QuerySolutionIter, ServiceHandler,
+    SparqlEvaluator, Variable,
 };
 use spargebra::algebra::GraphPattern;
 use spargebra::term::GroundTerm;
@@ -51,7 +54,8 @@ impl GraphStore {
         })
     }
 
-    /// Evaluates a query prepared by [`GraphStore::prepare`]. `SERVICE` is refused, and the
+    /// Evaluates a query prepared by [`GraphStore::prepare`]. `SERVICE` is refused but for
+    /// the services answered in the process ([`GraphStore::add_service`]), and the
     /// default graph is the union of the named graphs unless the query names its own
     /// dataset.
     ///
@@ -78,6 +82,15 @@ impl GraphStore {
         controls: &Controls,
     ) -> Result<QueryResults<'static>> {
         let mut query = prepared.0;
+        let services = self
+            .services
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if !bindings.is_empty() && !services.is_empty() {
+            let names: Vec<NamedNode> = services.iter().map(|(n, _)| n.clone()).collect();
+            query = map_pattern(query, |p| bind_in_services(p, &names, &bindings));
+        }
         if !bindings.is_empty() {
             let (variables, row): (Vec<_>, Vec<_>) = bindings
                 .into_iter()
@@ -103,6 +116,9 @@ impl GraphStore {
             query = map_pattern(query, |pattern| join_values(pattern, values));
         }
         let mut evaluator = SparqlEvaluator::new().without_default_http_service_handler();
+        for (name, service) in services {
+            evaluator = evaluator.with_service_handler(name, Handler(service));
+        }
         if let Some(token) = &controls.cancel {
             evaluator = evaluator.with_cancellation_token(token.clone());
             // Oxigraph's sort never looks at the token: each comparison does, here.
@@ -141,6 +157,37 @@ impl GraphStore {
             .on_store(&self.store)
             .execute()
             .map_err(evaluation_error)
+    }
+}
+
+/// A SPARQL `SERVICE` answered inside the process (the text index's `lg:search`),
+/// installed with [`GraphStore::add_service`].
+pub trait Service: Send + Sync {
+    /// The solutions of the pattern inside `SERVICE <name> { … }`.
+    fn solutions(&self, pattern: &GraphPattern) -> Result<QuerySolutionIter<'static>>;
+}
+
+struct Handler(Arc<dyn Service>);
+
+impl ServiceHandler for Handler {
+    type Error = Error;
+
+    fn handle(
+        &self,
+        pattern: &GraphPattern,
+        _base_iri: Option<&oxiri::Iri<String>>,
+    ) -> Result<QuerySolutionIter<'static>> {
+        self.0.solutions(pattern)
+    }
+}
+
+impl GraphStore {
+    /// Answers `SERVICE <name> { … }` in every query with `service`.
+    pub fn add_service(&self, name: NamedNode, service: Arc<dyn Service>) {
+        self.services
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((name, service));
     }
 }
 
@@ -238,10 +285,9 @@ fn map_pattern(query: Query, f: impl FnOnce(GraphPattern) -> GraphPattern) -> Qu
     }
 }
 
-/// [`watch_sorts`] on a pattern (its depth is bounded by `bounds`).
+/// [`watch_sorts`] on a pattern.
 fn watched(pattern: GraphPattern) -> GraphPattern {
     use spargebra::algebra::{Expression, Function, OrderExpression};
-    let boxed = |p: Box<GraphPattern>| Box::new(watched(*p));
     let alive = |e: Expression| {
         Expression::If(
             Box::new(Expression::FunctionCall(
@@ -252,9 +298,9 @@ fn watched(pattern: GraphPattern) -> GraphPattern {
             Box::new(e),
         )
     };
-    match pattern {
+    transform(pattern, &|node| match node {
         GraphPattern::OrderBy { inner, expression } => GraphPattern::OrderBy {
-            inner: boxed(inner),
+            inner,
             expression: expression
                 .into_iter()
                 .map(|order| match order {
@@ -262,6 +308,62 @@ fn watched(pattern: GraphPattern) -> GraphPattern {
                     OrderExpression::Desc(e) => OrderExpression::Desc(alive(e)),
                 })
                 .collect(),
+        },
+        other => other,
+    })
+}
+
+/// Binds `bindings` inside the `SERVICE`s answered in this process: such a service sees
+/// no outer binding (Oxigraph evaluates it once, alone), so a parameter of a named query
+/// (`lg:query ?phrase`) is written into its pattern.
+fn bind_in_services(
+    pattern: GraphPattern,
+    services: &[NamedNode],
+    bindings: &[(Variable, Term)],
+) -> GraphPattern {
+    use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
+    let bind = |t: TermPattern| match &t {
+        TermPattern::Variable(v) => match bindings.iter().find(|(b, _)| b == v) {
+            Some((_, Term::NamedNode(n))) => TermPattern::NamedNode(n.clone()),
+            Some((_, Term::Literal(l))) => TermPattern::Literal(l.clone()),
+            _ => t,
+        },
+        _ => t,
+    };
+    transform(pattern, &|node| match node {
+        GraphPattern::Service {
+            name: NamedNodePattern::NamedNode(name),
+            inner,
+            silent,
+        } if services.contains(&name) => GraphPattern::Service {
+            inner: Box::new(transform(*inner, &|node| match node {
+                GraphPattern::Bgp { patterns } => GraphPattern::Bgp {
+                    patterns: patterns
+                        .into_iter()
+                        .map(|p| TriplePattern {
+                            subject: bind(p.subject),
+                            predicate: p.predicate,
+                            object: bind(p.object),
+                        })
+                        .collect(),
+                },
+                other => other,
+            })),
+            name: NamedNodePattern::NamedNode(name),
+            silent,
+        },
+        other => other,
+    })
+}
+
+/// A pattern with `f` applied to each of its nodes, children first (its depth is bounded
+/// by `bounds`).
+fn transform(pattern: GraphPattern, f: &dyn Fn(GraphPattern) -> GraphPattern) -> GraphPattern {
+    let boxed = |p: Box<GraphPattern>| Box::new(transform(*p, f));
+    let node = match pattern {
+        GraphPattern::OrderBy { inner, expression } => GraphPattern::OrderBy {
+            inner: boxed(inner),
+            expression,
         },
         GraphPattern::Join { left, right } => GraphPattern::Join {
             left: boxed(left),
@@ -345,7 +447,8 @@ fn watched(pattern: GraphPattern) -> GraphPattern {
         leaf @ (GraphPattern::Bgp { .. }
         | GraphPattern::Path { .. }
         | GraphPattern::Values { .. }) => leaf,
-    }
+    };
+    f(node)
 }
 
 /// Joins a `VALUES` table with a query pattern, below the solution modifiers, the

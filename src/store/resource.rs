@@ -103,6 +103,25 @@ impl GraphStore {
     /// 1); `None` when the store says nothing about it.
     pub fn describe(&self, subject: &NamedNode, page: usize) -> Result<Option<Description>> {
         let page = page.max(1);
+        let (outgoing, graphs) = self.statements(subject)?;
+        let (incoming, incoming_total) = self.links_to(subject, page)?;
+        if outgoing.is_empty() && incoming_total == 0 {
+            return Ok(None);
+        }
+        Ok(Some(Description {
+            subject: subject.clone(),
+            outgoing,
+            incoming,
+            incoming_total,
+            page,
+            graphs,
+        }))
+    }
+
+    /// A resource's own statements, then those of the blank nodes they reach (breadth
+    /// first, each once), and the named graphs that hold its own statements; the union
+    /// graph's copies are left out, and a triple held by several graphs comes once.
+    pub fn statements(&self, subject: &NamedNode) -> Result<(Vec<Triple>, Vec<NamedNode>)> {
         let mut outgoing = Vec::new();
         let mut graphs = Vec::new();
         let mut nested: Vec<NamedOrBlankNode> = Vec::new();
@@ -157,18 +176,58 @@ impl GraphStore {
                 last = Some(triple);
             }
         }
-        let (incoming, incoming_total) = self.links_to(subject, page)?;
-        if outgoing.is_empty() && incoming_total == 0 {
-            return Ok(None);
-        }
-        Ok(Some(Description {
-            subject: subject.clone(),
-            outgoing,
-            incoming,
-            incoming_total,
-            page,
-            graphs,
-        }))
+        Ok((outgoing, graphs))
+    }
+
+    /// Every IRI that is the subject of a statement, each once (from the union graph, in
+    /// its order).
+    pub fn subjects(&self) -> impl Iterator<Item = Result<NamedNode>> + '_ {
+        let mut last: Option<NamedNode> = None;
+        self.store
+            .quads_for_pattern(None, None, None, Some(super::UNION_GRAPH.into()))
+            .filter_map(move |quad| match quad {
+                Err(e) => Some(Err(self.storage(e))),
+                Ok(Quad {
+                    subject: NamedOrBlankNode::NamedNode(s),
+                    ..
+                }) if last.as_ref() != Some(&s) => {
+                    last = Some(s.clone());
+                    Some(Ok(s))
+                }
+                Ok(_) => None,
+            })
+    }
+
+    /// The nodes with a statement whose object is `node`, in the union of the graphs.
+    pub fn parents(&self, node: &NamedOrBlankNode) -> Result<Vec<NamedOrBlankNode>> {
+        let object: Term = node.clone().into();
+        self.store
+            .quads_for_pattern(
+                None,
+                None,
+                Some(object.as_ref()),
+                Some(super::UNION_GRAPH.into()),
+            )
+            .map(|q| q.map(|q| q.subject).map_err(|e| self.storage(e)))
+            .collect()
+    }
+
+    /// The objects of `(subject, predicate)`, or of every statement of `subject`, in the
+    /// union of the graphs.
+    pub fn objects(
+        &self,
+        subject: &NamedNode,
+        predicate: Option<NamedNodeRef<'_>>,
+    ) -> Result<Vec<Term>> {
+        self.store
+            .quads_for_pattern(
+                Some(subject.into()),
+                predicate,
+                None,
+                Some(super::UNION_GRAPH.into()),
+            )
+            .map(|q| q.map(|q| q.object).map_err(|e| self.storage(e)))
+            .collect()
     }
 
     /// The IRI that replaces `subject` (`dct:isReplacedBy`), when the data says one does.

@@ -1,0 +1,222 @@
+//! The text index: French and English words as people type them, every kind of write
+//! followed, `SERVICE lg:search` joined with the rest of a query.
+
+mod common;
+
+use common::{select, store};
+use labgraph::search::{Request, TextIndex};
+use labgraph::store::GraphStore;
+
+fn found(store: &GraphStore, text: &str) -> Vec<String> {
+    TextIndex::of(store)
+        .unwrap()
+        .search(&Request::new(text, 20))
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.iri.trim_start_matches(store.base().as_str()).to_owned())
+        .collect()
+}
+
+#[test]
+fn accents_case_plurals_and_elisions_are_one_word() {
+    let store = store();
+    for text in [
+        "îlots de chaleur",
+        "ILOTS DE CHALEUR",
+        "îlot de chaleur",
+        "ilots chaleur",
+    ] {
+        let hits = found(&store, text);
+        assert_eq!(
+            hits.first().map(String::as_str),
+            Some("theme/ilots-de-chaleur"),
+            "{text}: {hits:?}"
+        );
+    }
+    // One word: the theme, and the QPV "Quartier 3 ilôts" (its accent misplaced).
+    let hits = found(&store, "ilot");
+    assert!(
+        hits[..3].contains(&"theme/ilots-de-chaleur".to_owned()),
+        "{hits:?}"
+    );
+    assert!(
+        hits.contains(&"territory/qpv/QN06209M".to_owned()),
+        "{hits:?}"
+    );
+    // Words, not substrings: "PAT" is not in "participation".
+    assert!(
+        found(&store, "PAT").iter().all(|h| !h.contains("particip")),
+        "{:?}",
+        found(&store, "PAT")
+    );
+    let hits = found(&store, "mobilités");
+    assert!(hits.iter().any(|h| h == "theme/mobilite"), "{hits:?}");
+    // "l'énergie", with either apostrophe, finds the texts on energy.
+    for text in ["l'énergie", "l’energie", "énergie"] {
+        let hits = found(&store, text);
+        assert!(
+            hits.iter().any(|h| h.ends_with("sdg/7.2")),
+            "{text}: {hits:?}"
+        );
+    }
+}
+
+/// Every kind of write is followed: an import, a SPARQL INSERT and DELETE, a Graph Store
+/// PUT and DELETE, a rollback, a bulk load; and the index records the generation it
+/// reflects.
+#[test]
+fn the_index_follows_every_kind_of_write() {
+    // On disk: a rollback reads the kept content of versions, and the index is a folder.
+    let folder = tempfile::tempdir().unwrap();
+    let store = labgraph::import::open(&folder.path().join("store"), common::base()).unwrap();
+    assert!(
+        folder
+            .path()
+            .join("store")
+            .join(labgraph::search::FOLDER)
+            .is_dir()
+    );
+    let index = TextIndex::of(&store).unwrap();
+    assert_eq!(index.generation().unwrap(), store.generation().unwrap());
+    let update = |text: &str| {
+        store
+            .update(store.prepare_update(text).unwrap(), None, "test", None)
+            .unwrap();
+    };
+    let name = |who: &str, name: &str| {
+        format!(
+            "INSERT DATA {{ GRAPH <graph/{who}> {{ <person/{who}> a schema:Person ; schema:name \"{name}\" ; dct:source <https://example.org/{who}> }} }}"
+        )
+    };
+    // SPARQL Update: INSERT, then DELETE.
+    update(&name("w1", "Zéphyrine Quenouille"));
+    assert_eq!(found(&store, "zephyrine"), ["person/w1"]);
+    assert_eq!(index.generation().unwrap(), store.generation().unwrap());
+    update("DELETE WHERE { GRAPH <graph/w1> { ?s ?p ?o } }");
+    assert!(found(&store, "zephyrine").is_empty());
+    // The Graph Store Protocol: PUT, then DELETE.
+    let graph = store.base().local("graph/w2");
+    let triples = vec![oxigraph::model::Triple::new(
+        store.base().local("person/w2"),
+        oxigraph::model::NamedNode::new("http://schema.org/name").unwrap(),
+        oxigraph::model::Literal::new_language_tagged_literal("Anatole Verveine", "fr").unwrap(),
+    )];
+    store
+        .store_graph(graph.as_ref().into(), triples, true, "test")
+        .unwrap();
+    assert_eq!(found(&store, "verveine"), ["person/w2"]);
+    store.delete_graph(graph.as_ref().into(), "test").unwrap();
+    assert!(found(&store, "verveine").is_empty());
+    // An import, a second one that changes the name, and the rollback to the first.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w3.ttl");
+    let import = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let sources =
+            labgraph::import::plan(std::slice::from_ref(&file), None, None, store.base()).unwrap();
+        let parsed = labgraph::import::parse_all(sources, store.base()).unwrap();
+        store.replace_graphs(&parsed, Default::default()).unwrap();
+    };
+    let person = |name: &str| {
+        format!(
+            "<https://w3id.org/labgraph/id/person/w3> a <http://schema.org/Person> ; <http://schema.org/name> \"{name}\" ; <http://purl.org/dc/terms/source> <https://example.org/w3> .\n"
+        )
+    };
+    import(&person("Clothilde Marjolaine"));
+    assert_eq!(found(&store, "marjolaine"), ["person/w3"]);
+    import(&person("Clothilde Pimprenelle"));
+    assert!(found(&store, "marjolaine").is_empty());
+    assert_eq!(found(&store, "pimprenelle"), ["person/w3"]);
+    store
+        .rollback(&store.base().local("graph/w3"), true)
+        .unwrap();
+    assert_eq!(found(&store, "marjolaine"), ["person/w3"]);
+    assert!(found(&store, "pimprenelle").is_empty());
+    // The bulk path.
+    let nt = dir.path().join("w4.nt");
+    std::fs::write(
+        &nt,
+        "<https://w3id.org/labgraph/id/person/w4> <http://schema.org/name> \"Barnabé Zinzolin\" .\n",
+    )
+    .unwrap();
+    let sources =
+        labgraph::import::plan(std::slice::from_ref(&nt), None, None, store.base()).unwrap();
+    store.bulk_load(&sources, &Default::default()).unwrap();
+    assert_eq!(found(&store, "zinzolin"), ["person/w4"]);
+    assert_eq!(index.generation().unwrap(), store.generation().unwrap());
+    // Opened again, the index reflects the store and is kept; written to while it was not
+    // attached (a store written by another tool), it is rebuilt.
+    let path = folder.path().join("store");
+    drop((index, store));
+    let store = labgraph::import::open(&path, common::base()).unwrap();
+    assert_eq!(found(&store, "zinzolin"), ["person/w4"]);
+    drop(store);
+    let raw = labgraph::store::GraphStore::open(&path, common::base()).unwrap();
+    raw.update(
+        raw.prepare_update(&name("w5", "Philémon Capucine"))
+            .unwrap(),
+        None,
+        "test",
+        None,
+    )
+    .unwrap();
+    drop(raw);
+    let store = labgraph::import::open(&path, common::base()).unwrap();
+    assert_eq!(found(&store, "capucine"), ["person/w5"]);
+}
+
+/// A text of a blank node (a speaker's role) belongs to the resource that reaches it, and
+/// leaves with it.
+#[test]
+fn the_text_of_a_blank_node_is_its_owner_s() {
+    let store = store();
+    let update = |text: &str| {
+        store
+            .update(store.prepare_update(text).unwrap(), None, "test", None)
+            .unwrap();
+    };
+    update(
+        "INSERT DATA { GRAPH <graph/b1> { <person/b1> a schema:Person ; schema:name \"B1\" ; dct:source <https://example.org/b1> ; schema:description [ schema:text \"rapporteuse des ateliers de vannerie\" ] } }",
+    );
+    assert_eq!(found(&store, "vannerie"), ["person/b1"]);
+    update("DELETE WHERE { GRAPH <graph/b1> { ?s ?p ?o } }");
+    assert!(found(&store, "vannerie").is_empty());
+}
+
+/// The SERVICE's results join the rest of the query: the SDG targets of the theme found
+/// by words, through its mapping.
+#[test]
+fn the_search_service_joins_the_rest_of_a_query() {
+    let store = store();
+    let rows = select(
+        &store,
+        r#"SELECT ?theme ?score ?target WHERE {
+             SERVICE lg:search { ?theme lg:query "îlots de chaleur" ; lg:score ?score ;
+                                 lg:type skos:Concept ; lg:limit 3 }
+             ?theme lg:sdgMapping/lg:sdgConcept ?target .
+           } ORDER BY DESC(?score) ?target"#,
+    );
+    let theme = store.base().local("theme/ilots-de-chaleur");
+    let targets: Vec<String> = rows
+        .iter()
+        .filter(|r| r["theme"] == theme.clone().into())
+        .map(|r| r["target"].to_string())
+        .collect();
+    assert!(
+        targets.contains(&"<http://metadata.un.org/sdg/11.7>".to_owned()),
+        "{rows:?}"
+    );
+    // The words must be in the pattern: a variable is an error that says so.
+    let prepared = store
+        .prepare("SELECT * WHERE { BIND(\"x\" AS ?q) SERVICE lg:search { ?r lg:query ?q } }")
+        .unwrap();
+    let error = match store.evaluate(prepared, Vec::new()) {
+        Ok(oxigraph::sparql::QueryResults::Solutions(mut s)) => {
+            s.next().unwrap().unwrap_err().to_string()
+        }
+        Ok(_) => panic!("solutions expected"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("must be written in the pattern"), "{error}");
+}
