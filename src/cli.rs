@@ -136,6 +136,22 @@ pub enum Command {
     ///   labgraph find theme chaleur
     Find(FindArgs),
 
+    /// Search the référentiel by words, as /search does: French and English words with
+    /// accents, case, plurals and elisions ignored ("ilot" finds "îlots de chaleur"),
+    /// identifiers whole; the best first, with the passage found. Exit code 1 when nothing
+    /// matches.
+    ///
+    /// Examples:
+    ///
+    ///   labgraph search "îlots de chaleur"
+    ///
+    ///   labgraph search mobilité --type skos:Concept
+    Search(SearchArgs),
+
+    /// Rebuild the text index from the store (it follows every write and rebuilds itself
+    /// when it does not reflect the store it is opened with; this is for a doubt).
+    Index,
+
     /// List the recorded versions of the graphs (or of one), oldest first.
     ///
     /// Example: labgraph history graph/seminar-pma-artois-2022-12-01
@@ -247,6 +263,26 @@ pub struct FindArgs {
     /// notation (11.6).
     #[arg(value_name = "TEXT")]
     pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The words to look for.
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+
+    /// Only resources of this class (an IRI or a prefixed name: lg:Seminar,
+    /// schema:Person, skos:Concept); repeatable: any of them.
+    #[arg(long = "type", value_name = "CLASS")]
+    pub types: Vec<String>,
+
+    /// Only the texts in this language, and its labels first.
+    #[arg(long, value_parser = ["fr", "en"])]
+    pub lang: Option<String>,
+
+    /// How many results.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
 }
 
 /// The kinds of resources `find` looks for.

@@ -201,6 +201,19 @@ pub mod local {
     pub const DATASET: &str = "dataset/labgraph";
 }
 
+/// An IRI as a prefixed name of the project's prefixes (`lg:Seminar`), else whole.
+pub fn prefixed(iri: &str) -> String {
+    PREFIXES
+        .iter()
+        .filter(|(_, namespace)| !namespace.is_empty())
+        .find_map(|(prefix, namespace)| {
+            iri.strip_prefix(namespace)
+                .filter(|local| !local.is_empty() && !local.contains(['/', '#']))
+                .map(|local| format!("{prefix}:{local}"))
+        })
+        .unwrap_or_else(|| iri.to_owned())
+}
+
 /// A function of labgraph's own, called on each comparison of a sort, that stops the
 /// evaluation once its time budget has run out (see `store::watch_sorts`). It exists
 /// only in the evaluator of a query under a budget, where a query that calls it by name

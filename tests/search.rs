@@ -220,3 +220,185 @@ fn the_search_service_joins_the_rest_of_a_query() {
     };
     assert!(error.contains("must be written in the pattern"), "{error}");
 }
+
+/// The named query `search` (CQ11) asks the text index: its example finds the theme first,
+/// with its label and the passage found, and a resource only once.
+#[test]
+fn the_named_query_search_asks_the_index() {
+    let store = store();
+    let query = labgraph::queries::find("search").unwrap();
+    let bindings = query.bindings(&query.example, store.base()).unwrap();
+    let prepared = store.prepare(query.text).unwrap();
+    let oxigraph::sparql::QueryResults::Solutions(solutions) =
+        store.evaluate(prepared, bindings).unwrap()
+    else {
+        panic!("solutions expected")
+    };
+    let rows: Vec<_> = solutions.map(Result::unwrap).collect();
+    let theme = store.base().local("theme/ilots-de-chaleur");
+    assert_eq!(rows[0].get("resource"), Some(&theme.into()));
+    assert_eq!(
+        rows[0].get("label").map(ToString::to_string).as_deref(),
+        Some("\"Îlots de chaleur et surchauffe urbaine\"@fr")
+    );
+    let snippet = rows[0].get("snippet").unwrap().to_string();
+    assert!(snippet.contains("<b>"), "{snippet}");
+    let mut resources: Vec<_> = rows
+        .iter()
+        .map(|r| r.get("resource").unwrap().to_string())
+        .collect();
+    let all = resources.len();
+    resources.sort();
+    resources.dedup();
+    assert_eq!(resources.len(), all, "one row per resource");
+    // Shapes and ontology terms are not the data's.
+    assert!(
+        rows.iter()
+            .all(|r| !r.get("resource").unwrap().to_string().contains("/def#"))
+    );
+}
+
+mod web {
+    use super::common::http::*;
+    use axum::http::{Method, StatusCode};
+
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    fn search(q: &str) -> String {
+        format!("/search?q={}", encode(q))
+    }
+
+    #[tokio::test]
+    async fn search_answers_json_for_programs_and_a_page_for_browsers() {
+        let app = app();
+        let reply = send(&app, get(&search("îlots de chaleur"))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        assert!(
+            reply
+                .header(axum::http::header::CONTENT_TYPE)
+                .starts_with("application/json")
+        );
+        let json = reply.json();
+        let first = &json["results"][0];
+        assert_eq!(
+            first["iri"],
+            "https://w3id.org/labgraph/id/theme/ilots-de-chaleur"
+        );
+        assert_eq!(first["page"], "/id/theme/ilots-de-chaleur");
+        assert!(first["snippet"].as_str().unwrap().contains("<b>"), "{json}");
+        assert!(json["total"].as_u64().unwrap() >= 5, "{json}");
+        // Paged: the second page starts where the first ends.
+        let one = send(
+            &app,
+            get(&format!("{}&limit=2", search("îlots de chaleur"))),
+        )
+        .await
+        .json();
+        let two = send(
+            &app,
+            get(&format!("{}&limit=2&page=2", search("îlots de chaleur"))),
+        )
+        .await
+        .json();
+        assert_eq!(one["results"][1]["iri"], json["results"][1]["iri"]);
+        assert_eq!(two["results"][0]["iri"], json["results"][2]["iri"]);
+        // Filters: a class; a goal by its number (the resources linked to it or its targets).
+        let concepts = send(
+            &app,
+            get(&format!("{}&type=skos:Concept", search("chaleur"))),
+        )
+        .await
+        .json();
+        assert_eq!(concepts["results"][0]["iri"], first["iri"]);
+        assert!(concepts["results"].as_array().unwrap().iter().all(|r| {
+            r["types"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "http://www.w3.org/2004/02/skos/core#Concept")
+        }));
+        let goal = send(&app, get(&format!("{}&goal=13", search("chaleur"))))
+            .await
+            .json();
+        assert!(goal["total"].as_u64().unwrap() >= 1, "{goal}");
+        let none = send(&app, get(&format!("{}&goal=14", search("chaleur"))))
+            .await
+            .json();
+        assert!(
+            none["total"].as_u64().unwrap() < goal["total"].as_u64().unwrap(),
+            "{none}"
+        );
+        // A browser gets the page, with the words in the search box and links to the pages.
+        let reply = send(&app, get_accept(&search("îlots de chaleur"), BROWSER)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let page = reply.text();
+        assert!(page.contains("<html lang=\"fr\">"));
+        assert!(page.contains("<a href=\"&#x2f;id&#x2f;theme&#x2f;ilots-de-chaleur\">Îlots de chaleur et surchauffe urbaine</a>"), "{page}");
+        assert!(page.contains("value=\"îlots de chaleur\""), "{page}");
+        // Every page's search box leads here.
+        let home = send(&app, get_accept("/id/theme/sante", BROWSER))
+            .await
+            .text();
+        assert!(home.contains("action=\"/search\""), "{home}");
+    }
+
+    #[tokio::test]
+    async fn bad_searches_get_a_400_that_says_why() {
+        let app = app();
+        for (uri, why) in [
+            ("/search".to_owned(), "q is missing"),
+            (search("   "), "q is missing"),
+            (search(&"é".repeat(10_000)), "longer than 1000"),
+            (format!("{}&lang=de", search("x")), "lang is fr or en"),
+            (
+                format!("{}&theme=theme/nowhere", search("x")),
+                "does not describe",
+            ),
+            (format!("{}&limit=0", search("x")), "limit must be"),
+            (format!("{}&kind=everything", search("x")), "kind is data"),
+            (format!("{}&format=xml", search("x")), "unknown format"),
+        ] {
+            let reply = send(&app, get(&uri)).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{uri}");
+            assert!(reply.text().contains(why), "{uri}: {}", reply.text());
+        }
+        // Query syntax is words like any other: quotes, brackets, operators.
+        for q in [
+            "\"îlots (de",
+            "chaleur AND NOT:*",
+            "+-&&||!(){}[]^\"~*?:\\/",
+            "l'",
+            "de la",
+        ] {
+            let reply = send(&app, get(&search(q))).await;
+            assert_eq!(reply.status, StatusCode::OK, "{q}: {}", reply.text());
+        }
+    }
+
+    #[tokio::test]
+    async fn hostile_labels_are_escaped_in_results_and_snippets() {
+        let app = app_with(writable());
+        let hostile = r#"Vannerie <script>alert(1)</script>"><img src=x onerror=alert(1)>"#;
+        let turtle = format!(
+            "<https://w3id.org/labgraph/id/note/x> a <http://schema.org/CreativeWork> ; <http://schema.org/name> {hostile:?} ; <http://schema.org/description> {hostile:?} ."
+        );
+        let reply = send(
+            &app,
+            authorized(Method::PUT, "/id/graph/hostile", "text/turtle", turtle),
+        )
+        .await;
+        assert!(reply.status.is_success(), "{}", reply.text());
+        let page = send(&app, get_accept(&search("vannerie"), BROWSER))
+            .await
+            .text();
+        assert!(page.contains("note&#x2f;x"), "{page}");
+        assert!(!page.contains("<script>alert"), "{page}");
+        assert!(!page.contains("<img"), "{page}");
+        let json = send(&app, get(&search("vannerie"))).await.json();
+        let snippet = json["results"][0]["snippet"].as_str().unwrap();
+        assert!(
+            snippet.starts_with("<b>Vannerie</b> &lt;script&gt;"),
+            "{snippet}"
+        );
+    }
+}

@@ -50,7 +50,9 @@ from rdflib.plugins.sparql import prepareQuery
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/labgraph/id/"
 # import-history reads the metadata graph labgraph writes at import time: no fixed answer.
-SKIPPED = {"import-history"}
+# search asks labgraph's text index (SERVICE lg:search), which rdflib does not have: its
+# answers are checked by tests/search.rs.
+SKIPPED = {"import-history", "search"}
 
 PARAM_RE = re.compile(r"^#\s*param:\s*(\w+)\s+(iri|string|date|integer)\b")
 EXAMPLE_PAIR_RE = re.compile(r'(\w+)=(?:"([^"]*)"|(\S*))')
@@ -165,7 +167,7 @@ def main() -> int:
     runs += [(name, case, params) for name, case, params in read_cases() if name in names]
     for name, case, params in runs:
         if name in SKIPPED:
-            print(f"{name}: skipped (no fixed answer)")
+            print(f"{name}: skipped (no fixed answer, or answered by labgraph's text index)")
             continue
         srj = run(ds, name, params)
         count = len(srj["results"]["bindings"])

@@ -11,6 +11,7 @@ pub(crate) mod import;
 mod new;
 mod query;
 mod rollback;
+mod search;
 mod serve;
 mod validate;
 
@@ -29,6 +30,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Query(args) => query::run(&settings, open, &args),
         Command::Graphs => graphs::run(&open()?),
         Command::Find(args) => find::run(&open()?, &args),
+        Command::Search(args) => search::run(&open()?, &args),
+        Command::Index => search::rebuild(&open()?),
         Command::New(args) => new::run(&args),
         Command::Explain(args) => explain::run(&open()?, &args),
         Command::History(args) => history::run(&open()?, &args),

@@ -104,6 +104,26 @@ fn description(
             ),
         ),
     ];
+    // The text index, answered inside SPARQL (src/search/service.rs).
+    let search = crate::search::service_name();
+    triples.push(Triple::new(service.clone(), sd("feature"), search.clone()));
+    triples.push(Triple::new(search.clone(), rdf::TYPE, sd("Feature")));
+    for (text, language) in [
+        (
+            "Recherche plein texte dans SPARQL : SERVICE lg:search { ?r lg:query \"îlots de chaleur\" ; lg:score ?score ; lg:label ?label ; lg:snippet ?extrait } ; filtres lg:type (classe), lg:within (IRI liée), lg:kind (\"data\", \"ontology\", \"shapes\"), lg:language (\"fr\", \"en\"), lg:limit (100 par défaut). Les mots s'écrivent dans le motif : un SERVICE ne voit pas les liaisons extérieures.",
+            "fr",
+        ),
+        (
+            "Full-text search inside SPARQL: SERVICE lg:search { ?r lg:query \"heat islands\" ; lg:score ?score ; lg:label ?label ; lg:snippet ?snippet }; filters lg:type (a class), lg:within (a linked IRI), lg:kind, lg:language, lg:limit (100 by default). The words are written in the pattern: a SERVICE sees no outer binding.",
+            "en",
+        ),
+    ] {
+        triples.push(Triple::new(
+            search.clone(),
+            oxigraph::model::vocab::rdfs::COMMENT,
+            Literal::new_language_tagged_literal_unchecked(text, language),
+        ));
+    }
     if writable {
         triples.push(Triple::new(
             service.clone(),

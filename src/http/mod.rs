@@ -41,6 +41,7 @@ mod resource;
 mod respond;
 mod routes;
 mod run;
+mod search;
 mod server;
 mod sparql;
 mod state;

@@ -18,7 +18,8 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{
-    ApiError, CACHE_HEADER, Shared, admin, gsp, health, metrics, named, page, resource, sparql,
+    ApiError, CACHE_HEADER, Shared, admin, gsp, health, metrics, named, page, resource, search,
+    sparql,
 };
 
 /// A route: its path (in axum's syntax, also its label in metrics and logs), the methods
@@ -73,6 +74,9 @@ pub(super) const ROUTES: &[Route] = &[
     Route { path: "/resource", methods: READ, menu: false,
         fr: "La page d'une ressource décrite hors de l'espace de noms (cible ODD de l'ONU…), ?iri=", en: "the page of a resource described outside the base IRI (a UN SDG target…), by ?iri=",
         handlers: || get(resource::external) },
+    Route { path: "/search", methods: READ, menu: true,
+        fr: "Rechercher par mots (?q=, filtres type, theme, territory, goal, lang)", en: "full-text search: JSON for programs, a page for browsers",
+        handlers: || get(search::search) },
     Route { path: "/lists/{name}", methods: READ, menu: false,
         fr: "Les listes : séminaires, institutions, territoires, thèmes, ODD", en: "index pages: seminars, institutions, territories, themes, SDGs (HTML, paged)",
         handlers: || get(resource::list) },

@@ -40,6 +40,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("list.html", include_str!("../../templates/list.html")),
         ("import.html", include_str!("../../templates/import.html")),
+        ("search.html", include_str!("../../templates/search.html")),
     ] {
         let text = if name == "macros.html" {
             text.to_owned()
@@ -500,6 +501,11 @@ pub fn list(
             license,
         },
     )
+}
+
+/// The page of a search's results.
+pub fn search_page(context: minijinja::Value) -> Result<String> {
+    render("search.html", context)
 }
 
 /// The import page for administrators, at one of its steps (`form`, `preview`, `done`).

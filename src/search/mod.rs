@@ -286,12 +286,12 @@ impl TextIndex {
                 if s.highlighted().is_empty() {
                     let other = b.snippet_from_doc(&doc);
                     if other.highlighted().is_empty() {
-                        s.to_html()
+                        highlight(&s)
                     } else {
-                        other.to_html()
+                        highlight(&other)
                     }
                 } else {
-                    s.to_html()
+                    highlight(&s)
                 }
             };
             let exact = all(f.label)
@@ -488,6 +488,37 @@ impl Observer for TextIndex {
             );
         }
     }
+}
+
+/// A snippet as HTML: its text escaped, the matched words in `<b>`.
+fn highlight(snippet: &tantivy::snippet::Snippet) -> String {
+    let text = snippet.fragment();
+    let mut html = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    let escape = |html: &mut String, part: &str| {
+        for c in part.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '"' => html.push_str("&quot;"),
+                '\'' => html.push_str("&#x27;"),
+                c => html.push(c),
+            }
+        }
+    };
+    for range in snippet.highlighted() {
+        if range.start < at || range.end > text.len() {
+            continue;
+        }
+        escape(&mut html, &text[at..range.start]);
+        html.push_str("<b>");
+        escape(&mut html, &text[range.clone()]);
+        html.push_str("</b>");
+        at = range.end;
+    }
+    escape(&mut html, &text[at..]);
+    html
 }
 
 /// The IRIs whose documents a write changed: the subjects of the quads it added or
