@@ -148,6 +148,18 @@ pub enum Command {
     ///   labgraph search mobilité --type skos:Concept
     Search(SearchArgs),
 
+    /// Suggest SDG targets for an action, each with why: the words found in the UN text
+    /// of the target, the theme mapping that leads there (with its status), the similar
+    /// actions linked to it. Never written: --turtle gives, for an action of the
+    /// référentiel, the proposed links to import through the gate.
+    ///
+    /// Examples:
+    ///
+    ///   labgraph suggest --title "Végétaliser les cours d'école" --description "Désimperméabiliser et planter pour rafraîchir les quartiers"
+    ///
+    ///   labgraph suggest --action action/ilots-de-chaleur-adulm --turtle > propositions.ttl
+    Suggest(SuggestArgs),
+
     /// Rebuild the text index from the store (it follows every write and rebuilds itself
     /// when it does not reflect the store it is opened with; this is for a doubt).
     Index,
@@ -283,6 +295,35 @@ pub struct SearchArgs {
     /// How many results.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// The action's title.
+    #[arg(long, default_value = "")]
+    pub title: String,
+
+    /// What the action does.
+    #[arg(long, default_value = "")]
+    pub description: String,
+
+    /// A theme of the action (theme/sante or its IRI); repeatable.
+    #[arg(long = "theme", value_name = "THEME")]
+    pub themes: Vec<String>,
+
+    /// An action of the référentiel: its title, description and themes are read from the
+    /// store, and it is left out of the similar actions.
+    #[arg(long, value_name = "IRI")]
+    pub action: Option<String>,
+
+    /// How many targets.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub limit: u16,
+
+    /// Print the proposed links of the first three new targets as Turtle (with --action),
+    /// to import through the gate.
+    #[arg(long, requires = "action")]
+    pub turtle: bool,
 }
 
 /// The kinds of resources `find` looks for.

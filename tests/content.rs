@@ -287,8 +287,10 @@ fn every_named_query_prepares_and_matches_its_golden_answer() {
             None => checked += 1,
         }
     }
+    // All but import-history (the store's own records) and search (the text index,
+    // checked by tests/search.rs).
     assert!(
-        checked >= 11,
+        checked >= 10,
         "only {checked} named queries have golden answers"
     );
     assert!(cases_checked >= 5, "only {cases_checked} extra cases");

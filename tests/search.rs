@@ -70,6 +70,9 @@ fn the_index_follows_every_kind_of_write() {
     // On disk: a rollback reads the kept content of versions, and the index is a folder.
     let folder = tempfile::tempdir().unwrap();
     let store = labgraph::import::open(&folder.path().join("store"), common::base()).unwrap();
+    let index = TextIndex::of(&store).unwrap();
+    // Built at its first use, in the store's folder.
+    assert_eq!(index.generation().unwrap(), store.generation().unwrap());
     assert!(
         folder
             .path()
@@ -77,8 +80,6 @@ fn the_index_follows_every_kind_of_write() {
             .join(labgraph::search::FOLDER)
             .is_dir()
     );
-    let index = TextIndex::of(&store).unwrap();
-    assert_eq!(index.generation().unwrap(), store.generation().unwrap());
     let update = |text: &str| {
         store
             .update(store.prepare_update(text).unwrap(), None, "test", None)
@@ -343,6 +344,92 @@ mod web {
     }
 
     #[tokio::test]
+    async fn suggest_answers_json_and_refuses_what_it_cannot_read() {
+        let app = app();
+        let body = r#"{"title": "Végétaliser les cours d'école", "description": "rafraîchir le quartier pendant les vagues de chaleur"}"#;
+        let reply = send(&app, post("/suggest", "application/json", body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let json = reply.json();
+        assert!(
+            json["suggestions"][0]["target"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://metadata.un.org/sdg/"),
+            "{json}"
+        );
+        assert!(
+            json["suggestions"][0]["reasons"][0]["kind"].is_string(),
+            "{json}"
+        );
+        for (content_type, body, status) in [
+            (
+                "text/plain",
+                body.to_owned(),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            (
+                "application/json",
+                "{not json".to_owned(),
+                StatusCode::BAD_REQUEST,
+            ),
+            ("application/json", "{}".to_owned(), StatusCode::BAD_REQUEST),
+            (
+                "application/json",
+                r#"{"title": 3}"#.to_owned(),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "application/json",
+                r#"{"title": "x", "themes": ["theme/nowhere"]}"#.to_owned(),
+                StatusCode::BAD_REQUEST,
+            ),
+        ] {
+            let reply = send(&app, post("/suggest", content_type, body.clone())).await;
+            assert_eq!(reply.status, status, "{body}: {}", reply.text());
+        }
+        // The proposed links of an action, as Turtle.
+        let reply = send(
+            &app,
+            post(
+                "/suggest?format=turtle",
+                "application/json",
+                r#"{"action": "action/ilots-de-chaleur-adulm"}"#,
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        assert!(reply.text().contains("lg:assertionMethod lg:suggested"));
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_names_every_named_query_and_the_api_page_shows_it() {
+        let app = app();
+        let doc = send(&app, get("/openapi.json")).await.json();
+        assert_eq!(doc["openapi"], "3.1.0");
+        for path in [
+            "/queries/seminar-speakers",
+            "/queries/search",
+            "/search",
+            "/reconcile",
+            "/suggest",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path}");
+        }
+        let speakers = &doc["paths"]["/queries/seminar-speakers"]["get"];
+        assert_eq!(speakers["parameters"][0]["name"], "seminar");
+        assert_eq!(
+            speakers["parameters"][0]["example"],
+            "seminar/pma-artois-2022-12-01"
+        );
+        let page = send(&app, get("/api")).await.text();
+        assert!(page.contains("<html lang=\"fr\">"));
+        assert!(
+            page.contains("<h2><code>GET &#x2f;queries&#x2f;seminar-speakers</code></h2>"),
+            "{page}"
+        );
+    }
+
+    #[tokio::test]
     async fn bad_searches_get_a_400_that_says_why() {
         let app = app();
         for (uri, why) in [
@@ -401,4 +488,115 @@ mod web {
             "{snippet}"
         );
     }
+}
+
+/// SDG targets suggested for an action, with reasons; nothing for words no target text,
+/// theme or action knows; English words find the English texts; proposed links pass the
+/// gate as proposals that name the suggester.
+#[test]
+fn suggestions_come_with_their_reasons_and_are_imported_only_as_proposals() {
+    use labgraph::search::suggest::{self, Action, Reason};
+    let store = store();
+    let index = TextIndex::of(&store).unwrap();
+    let ask = |title: &str, description: &str| {
+        suggest::suggest(
+            &store,
+            &index,
+            &Action {
+                title: title.into(),
+                description: description.into(),
+                themes_by_words: true,
+                ..Action::default()
+            },
+            10,
+        )
+        .unwrap()
+    };
+    let heat = ask(
+        "Végétaliser les cours d'école",
+        "Planter des arbres et désimperméabiliser pour rafraîchir le quartier pendant les vagues de chaleur",
+    );
+    let targets: Vec<&str> = heat.suggestions.iter().map(|s| s.target.as_str()).collect();
+    assert!(
+        targets[..3]
+            .iter()
+            .any(|t| t.ends_with("/11.7") || t.ends_with("/13.1") || t.ends_with("/11.6")),
+        "{targets:?}"
+    );
+    let first = &heat.suggestions[0];
+    assert!(!first.label.is_empty());
+    assert!(
+        first
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Theme { status, .. } if status == "proposed")),
+        "{first:?}"
+    );
+    // Words of the UN texts, named.
+    let water = ask("Eau potable", "Accès à l'eau potable et à l'assainissement");
+    let words = water
+        .suggestions
+        .iter()
+        .flat_map(|s| &s.reasons)
+        .find_map(|r| match r {
+            Reason::Words { words, .. } => Some(words.clone()),
+            _ => None,
+        });
+    assert!(words.is_some_and(|w| !w.is_empty()), "{water:?}");
+    // In English.
+    let english = ask(
+        "Safe drinking water",
+        "universal access to safe and affordable drinking water",
+    );
+    assert!(
+        english
+            .suggestions
+            .iter()
+            .any(|s| s.target.ends_with("/6.1")),
+        "{english:?}"
+    );
+    // Nothing to say: an empty answer that says so.
+    let nothing = ask("Réunion", "Xylophone zébré");
+    assert!(nothing.suggestions.is_empty(), "{nothing:?}");
+    assert!(nothing.note.unwrap().contains("Aucune cible"));
+    // The proposed links of an action: imported through the gate as proposals.
+    let action = store.base().local("action/ilots-de-chaleur-adulm");
+    let (title, description, _) = suggest::read_action(&store, &action).unwrap();
+    let suggested = suggest::suggest(
+        &store,
+        &index,
+        &Action {
+            title,
+            description,
+            except: Some(action.clone()),
+            ..Action::default()
+        },
+        10,
+    )
+    .unwrap();
+    let turtle = suggest::proposed_links(&store, &action, &suggested, 3).unwrap();
+    assert!(turtle.contains("lg:status lg:proposed"), "{turtle}");
+    assert!(
+        turtle.contains("lg:assertionMethod lg:suggested"),
+        "{turtle}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("propositions.ttl");
+    std::fs::write(&file, &turtle).unwrap();
+    let sources =
+        labgraph::import::plan(std::slice::from_ref(&file), None, None, store.base()).unwrap();
+    let parsed = labgraph::import::parse_all(sources, store.base()).unwrap();
+    let options = labgraph::store::ImportOptions {
+        validated: true,
+        dry_run: false,
+        shared: true,
+    };
+    store
+        .replace_graphs(&parsed, options)
+        .unwrap_or_else(|e| panic!("{e}\n{turtle}"));
+    let rows = select(
+        &store,
+        "SELECT ?t WHERE { GRAPH <graph/propositions> { ?l lg:status lg:proposed ; lg:assertionMethod lg:suggested ; prov:wasAttributedTo <agent/labgraph-suggester> ; lg:sdgConcept ?t } }",
+    );
+    assert!(!rows.is_empty() && rows.len() <= 3, "{rows:?}");
 }

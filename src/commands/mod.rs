@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Graphs => graphs::run(&open()?),
         Command::Find(args) => find::run(&open()?, &args),
         Command::Search(args) => search::run(&open()?, &args),
+        Command::Suggest(args) => search::suggest(&open()?, &args),
         Command::Index => search::rebuild(&open()?),
         Command::New(args) => new::run(&args),
         Command::Explain(args) => explain::run(&open()?, &args),

@@ -3,7 +3,7 @@
 
 use oxigraph::model::{NamedNode, Term};
 
-use crate::cli::SearchArgs;
+use crate::cli::{SearchArgs, SuggestArgs};
 use crate::error::{Error, Result};
 use crate::render;
 use crate::search::{Request, TextIndex};
@@ -55,7 +55,7 @@ pub fn run(store: &GraphStore, args: &SearchArgs) -> Result<()> {
 
 pub fn rebuild(store: &GraphStore) -> Result<()> {
     let started = std::time::Instant::now();
-    let count = TextIndex::of(store)?.rebuild(store)?;
+    let count = TextIndex::of(store)?.rebuild()?;
     super::print(&format!(
         "index de texte reconstruit : {count} ressources en {:.1?} / text index rebuilt: {count} resources\n",
         started.elapsed()
@@ -81,4 +81,68 @@ fn plain(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
         .replace("&amp;", "&")
+}
+
+pub fn suggest(store: &GraphStore, args: &SuggestArgs) -> Result<()> {
+    use crate::search::suggest::{self, Action, Reason};
+    let mut action = Action {
+        title: args.title.clone(),
+        description: args.description.clone(),
+        themes_by_words: true,
+        ..Action::default()
+    };
+    for theme in &args.themes {
+        action.themes.push(store.base().resolve(theme)?);
+    }
+    let of = match &args.action {
+        Some(iri) => {
+            let iri = store.base().resolve(iri)?;
+            let (title, description, themes) = suggest::read_action(store, &iri)?;
+            if action.title.is_empty() {
+                action.title = title;
+            }
+            if action.description.is_empty() {
+                action.description = description;
+            }
+            action.themes.extend(themes);
+            action.except = Some(iri.clone());
+            Some(iri)
+        }
+        None => None,
+    };
+    let suggested = suggest::suggest(
+        store,
+        &*TextIndex::of(store)?,
+        &action,
+        usize::from(args.limit),
+    )?;
+    if let (true, Some(iri)) = (args.turtle, &of) {
+        return super::print(&suggest::proposed_links(store, iri, &suggested, 3)?);
+    }
+    if let Some(note) = &suggested.note {
+        return Err(Error::Refused(note.clone()));
+    }
+    let mut text = String::new();
+    for (rank, s) in suggested.suggestions.iter().enumerate() {
+        text.push_str(&format!("{:>2}. {}  ({:.3})\n", rank + 1, s.label, s.score));
+        for r in &s.reasons {
+            let line = match r {
+                Reason::Words { words, .. } => format!("mots / words: {}", words.join(", ")),
+                Reason::Theme {
+                    label,
+                    status,
+                    named,
+                    ..
+                } => format!(
+                    "thème / theme « {label} » ({status}{})",
+                    if *named { ", nommé / named" } else { "" }
+                ),
+                Reason::Action { label, status, .. } => {
+                    format!("action semblable / similar action « {label} » ({status})")
+                }
+            };
+            text.push_str(&format!("      {line}\n"));
+        }
+    }
+    super::print(&text)
 }

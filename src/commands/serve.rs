@@ -53,6 +53,8 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
         ..Options::default()
     };
     let store = crate::import::open(&settings.store_path, settings.base.clone())?;
+    // The text index is built before the first request rather than by it.
+    crate::search::TextIndex::of(&store)?.ensure()?;
     // The runtime gives its threads the stack that the bounds of `crate::bounds` are
     // measured against.
     let runtime = http::runtime()?;

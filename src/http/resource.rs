@@ -481,7 +481,7 @@ fn names() -> String {
 /// The scheme and host clients reach this server by, for the absolute links a page
 /// prints: `X-Forwarded-Proto` and `X-Forwarded-Host` when a proxy sets them, else
 /// `Host`. The IRIs of the data are never rewritten.
-fn origin(headers: &HeaderMap) -> String {
+pub(super) fn origin(headers: &HeaderMap) -> String {
     let get = |name: &str| {
         headers
             .get(name)

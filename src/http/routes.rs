@@ -18,8 +18,8 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{
-    ApiError, CACHE_HEADER, Shared, admin, gsp, health, metrics, named, page, resource, search,
-    sparql,
+    ApiError, CACHE_HEADER, Shared, admin, gsp, health, metrics, named, openapi, page, reconcile,
+    resource, search, sparql, suggest,
 };
 
 /// A route: its path (in axum's syntax, also its label in metrics and logs), the methods
@@ -77,6 +77,27 @@ pub(super) const ROUTES: &[Route] = &[
     Route { path: "/search", methods: READ, menu: true,
         fr: "Rechercher par mots (?q=, filtres type, theme, territory, goal, lang)", en: "full-text search: JSON for programs, a page for browsers",
         handlers: || get(search::search) },
+    Route { path: "/reconcile", methods: &[Method::GET, Method::HEAD, Method::POST], menu: true,
+        fr: "Réconciliation (API W3C, OpenRefine) : institutions, personnes, territoires, thèmes, ODD", en: "reconciliation service (W3C Entity Reconciliation API 0.2, as OpenRefine speaks it)",
+        handlers: || get(reconcile::get).post(reconcile::post) },
+    Route { path: "/reconcile/suggest/{kind}", methods: READ, menu: false,
+        fr: "Réconciliation : suggestions (entité, type, propriété)", en: "reconciliation: suggest services (entity, type, property)",
+        handlers: || get(reconcile::suggest) },
+    Route { path: "/reconcile/preview", methods: READ, menu: false,
+        fr: "Réconciliation : aperçu d'une ressource", en: "reconciliation: preview of a resource",
+        handlers: || get(reconcile::preview) },
+    Route { path: "/reconcile/properties", methods: READ, menu: false,
+        fr: "Réconciliation : propriétés de l'extension de données", en: "reconciliation: properties of data extension",
+        handlers: || get(reconcile::properties) },
+    Route { path: "/suggest", methods: &[Method::POST], menu: false,
+        fr: "Cibles ODD suggérées pour une action, avec leurs raisons (POST JSON)", en: "SDG targets suggested for an action, with their reasons (POST JSON; ?format=turtle: the proposed links)",
+        handlers: || axum::routing::post(suggest::post) },
+    Route { path: "/openapi.json", methods: READ, menu: false,
+        fr: "L'API du référentiel en OpenAPI 3.1", en: "the API as an OpenAPI 3.1 document, generated from the named queries",
+        handlers: || get(openapi::document) },
+    Route { path: "/api", methods: READ, menu: true,
+        fr: "L'API du référentiel : requêtes nommées, recherche, réconciliation, suggestion", en: "the API, as a page: named queries, search, reconciliation, suggestion",
+        handlers: || get(openapi::page) },
     Route { path: "/lists/{name}", methods: READ, menu: false,
         fr: "Les listes : séminaires, institutions, territoires, thèmes, ODD", en: "index pages: seminars, institutions, territories, themes, SDGs (HTML, paged)",
         handlers: || get(resource::list) },

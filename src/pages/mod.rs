@@ -41,6 +41,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("list.html", include_str!("../../templates/list.html")),
         ("import.html", include_str!("../../templates/import.html")),
         ("search.html", include_str!("../../templates/search.html")),
+        ("preview.html", include_str!("../../templates/preview.html")),
+        ("api.html", include_str!("../../templates/api.html")),
     ] {
         let text = if name == "macros.html" {
             text.to_owned()
@@ -501,6 +503,16 @@ pub fn list(
             license,
         },
     )
+}
+
+/// The API page: the OpenAPI document's operations.
+pub fn api_page(context: minijinja::Value) -> Result<String> {
+    render("api.html", context)
+}
+
+/// The preview of a resource in OpenRefine's reconciliation pane.
+pub fn preview_page(context: minijinja::Value) -> Result<String> {
+    render("preview.html", context)
 }
 
 /// The page of a search's results.

@@ -34,6 +34,8 @@ pub struct Fields {
     pub code: Field,
     /// Its labels, as French words (every language): a label match weighs more.
     pub name: Field,
+    /// Its labels, as words folded (every language): what suggestions complete.
+    pub label_words: Field,
     /// Its texts, by language, stored for the snippets.
     pub text_fr: Field,
     pub text_en: Field,
@@ -73,6 +75,7 @@ pub fn schema() -> (Schema, Fields) {
         links: builder.add_text_field("link", STRING),
         code: builder.add_text_field("code", text(CODE, false)),
         name: builder.add_text_field("name", text(FR, false)),
+        label_words: builder.add_text_field("label_words", text(FOLDED, false)),
         text_fr: builder.add_text_field("text_fr", text(FR, true)),
         text_en: builder.add_text_field("text_en", text(EN, true)),
         folded: builder.add_text_field("folded", text(FOLDED, false)),

@@ -78,18 +78,129 @@ impl<'a> Reader<'a> {
     /// describes it.
     pub fn document(&mut self, subject: &NamedNode) -> Result<Option<TantivyDocument>> {
         let (statements, graphs) = self.store.statements(subject)?;
-        let kind = if graphs
+        match self.kind(&graphs) {
+            Some(kind) => self.build(subject, &statements, kind).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// What part of the store describes a resource held by `graphs`.
+    fn kind(&self, graphs: &[NamedNode]) -> Option<Kind> {
+        if graphs
             .iter()
             .any(|g| *g != self.ontology && *g != self.shapes && *g != self.imports)
         {
-            Kind::Data
+            Some(Kind::Data)
         } else if graphs.contains(&self.ontology) {
-            Kind::Ontology
+            Some(Kind::Ontology)
         } else if graphs.contains(&self.shapes) {
-            Kind::Shapes
+            Some(Kind::Shapes)
         } else {
-            return Ok(None);
+            None
+        }
+    }
+
+    /// Every document of the store, read in one pass over the union graph (a lookup per
+    /// resource costs a RocksDB iterator each: seconds for a store of France's
+    /// territories): `add` is given each.
+    pub fn all(&mut self, mut add: impl FnMut(TantivyDocument) -> Result<()>) -> Result<()> {
+        use oxigraph::model::{BlankNode, Triple};
+        // The resources the ontology, shapes and provenance graphs describe: their kind is
+        // read from their graphs; every other resource is the data's.
+        let mut special = HashSet::new();
+        for graph in [&self.ontology, &self.shapes, &self.imports] {
+            special.extend(self.store.graph_subjects(graph)?);
+        }
+        // One pass: a resource is indexed when its statements are read, unless it reaches
+        // blank nodes, whose statements may come later in the pass: those wait for the end.
+        let mut blanks: HashMap<BlankNode, Vec<Triple>> = HashMap::new();
+        let mut waiting: Vec<(NamedNode, Vec<Triple>)> = Vec::new();
+        let mut current: Option<NamedNode> = None;
+        let mut statements: Vec<Triple> = Vec::new();
+        let mut flush = |this: &mut Self,
+                         subject: NamedNode,
+                         mut statements: Vec<Triple>,
+                         blanks: &HashMap<BlankNode, Vec<Triple>>|
+         -> Result<()> {
+            let mut reached: Vec<BlankNode> = statements
+                .iter()
+                .filter_map(|t| match &t.object {
+                    Term::BlankNode(b) => Some(b.clone()),
+                    _ => None,
+                })
+                .collect();
+            let mut seen: HashSet<BlankNode> = reached.iter().cloned().collect();
+            while let Some(b) = reached.pop() {
+                for t in blanks.get(&b).into_iter().flatten() {
+                    if let Term::BlankNode(o) = &t.object
+                        && seen.insert(o.clone())
+                    {
+                        reached.push(o.clone());
+                    }
+                    statements.push(t.clone());
+                }
+            }
+            let kind = if special.contains(&subject) {
+                let (_, graphs) = this.store.statements(&subject)?;
+                this.kind(&graphs)
+            } else {
+                Some(Kind::Data)
+            };
+            if let Some(kind) = kind {
+                add(this.build(&subject, &statements, kind)?)?;
+            }
+            Ok(())
         };
+        let empty = HashMap::new();
+        let mut done = |this: &mut Self,
+                        subject: NamedNode,
+                        statements: Vec<Triple>,
+                        waiting: &mut Vec<(NamedNode, Vec<Triple>)>|
+         -> Result<()> {
+            if statements.iter().any(|t| t.object.is_blank_node()) {
+                waiting.push((subject, statements));
+                Ok(())
+            } else {
+                flush(this, subject, statements, &empty)
+            }
+        };
+        for triple in self.store.union_triples() {
+            let triple = triple?;
+            let subject = match &triple.subject {
+                NamedOrBlankNode::NamedNode(s) => s.clone(),
+                NamedOrBlankNode::BlankNode(b) => {
+                    blanks.entry(b.clone()).or_default().push(triple);
+                    continue;
+                }
+            };
+            if current.as_ref() != Some(&subject) {
+                if let Some(previous) = current.take() {
+                    done(
+                        self,
+                        previous,
+                        std::mem::take(&mut statements),
+                        &mut waiting,
+                    )?;
+                }
+                current = Some(subject);
+            }
+            statements.push(triple);
+        }
+        if let Some(previous) = current.take() {
+            done(self, previous, statements, &mut waiting)?;
+        }
+        for (subject, statements) in waiting {
+            flush(self, subject, statements, &blanks)?;
+        }
+        Ok(())
+    }
+
+    fn build(
+        &mut self,
+        subject: &NamedNode,
+        statements: &[oxigraph::model::Triple],
+        kind: Kind,
+    ) -> Result<TantivyDocument> {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.iri, subject.as_str());
@@ -101,7 +212,7 @@ impl<'a> Reader<'a> {
         let mut types = HashSet::new();
         let mut linked = Vec::new();
         let (mut fr, mut en) = (0, 0);
-        for t in &statements {
+        for t in statements {
             match &t.object {
                 Term::NamedNode(o) => {
                     if t.subject == own && t.predicate == rdf::TYPE {
@@ -126,6 +237,7 @@ impl<'a> Reader<'a> {
                         .position(|p| t.subject == own && t.predicate.as_str() == *p);
                     if let Some(rank) = label {
                         doc.add_text(f.name, value);
+                        doc.add_text(f.label_words, value);
                         let by_language = match language {
                             "fr" => 0,
                             "" => 1,
@@ -197,7 +309,7 @@ impl<'a> Reader<'a> {
         if let Some((_, text)) = english {
             doc.add_text(f.label_en, text);
         }
-        Ok(Some(doc))
+        Ok(doc)
     }
 
     /// A class and its superclasses (`rdfs:subClassOf`, transitively).

@@ -15,30 +15,33 @@
 
 pub mod analysis;
 mod document;
+mod query;
+pub mod reconcile;
 pub mod service;
+pub mod suggest;
+mod writer;
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
+use oxigraph::model::NamedNode;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{SimpleTokenizer, TokenStream, Tokenizer};
-use tantivy::{DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
+use tantivy::{DocSet, Index, IndexReader, IndexWriter, Searcher, TantivyDocument};
 
 pub use document::Kind;
 
 use crate::error::{Error, Result};
-use crate::store::{Change, GraphStore, Observer};
+use crate::store::GraphStore;
 use analysis::Fields;
 
 /// The folder of the index in the store's folder.
 pub const FOLDER: &str = "labgraph-search";
 
 /// What the payload of a commit starts with: the index's layout, then the generation.
-const LAYOUT: &str = "labgraph-search 1";
+const LAYOUT: &str = "labgraph-search 2";
 
 /// The longest text a search takes, in characters, and its most words.
 pub const LONGEST_QUERY: usize = 1_000;
@@ -56,7 +59,10 @@ pub fn service_name() -> NamedNode {
 pub struct TextIndex {
     folder: Option<PathBuf>,
     fields: Fields,
-    inner: Mutex<Inner>,
+    /// A handle on the store's data (without its hooks), for builds.
+    store: GraphStore,
+    /// `None` until built (at first use) when no index on disk reflected the store.
+    inner: Mutex<Option<Inner>>,
 }
 
 struct Inner {
@@ -139,51 +145,21 @@ impl TextIndex {
         })
     }
 
-    fn open(store: &GraphStore) -> Result<Self> {
-        let (_, fields) = analysis::schema();
-        let folder = store.folder().map(|f| f.join(FOLDER));
-        let wanted = payload(store)?;
-        let inner = match &folder {
-            Some(dir) => match reopen(dir, &wanted) {
-                Some(inner) => inner,
-                None => {
-                    let started = std::time::Instant::now();
-                    tracing::info!("text index: building it ({})", dir.display());
-                    let inner = rebuild_in(store, fields, dir, &wanted)?;
-                    tracing::info!("text index: built in {:.1?}", started.elapsed());
-                    inner
-                }
-            },
-            None => build(store, fields, None, &wanted)?,
-        };
-        Ok(Self {
-            folder,
-            fields,
-            inner: Mutex::new(inner),
-        })
-    }
-
-    /// Builds the index again from the store; returns how many resources it holds.
-    pub fn rebuild(&self, store: &GraphStore) -> Result<u64> {
-        let wanted = payload(store)?;
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresh = match &self.folder {
-            Some(dir) => {
-                // The writer's lock is released before the folder is replaced.
-                let placeholder = open_inner(Index::create_in_ram(analysis::schema().0))?;
-                drop(std::mem::replace(&mut *inner, placeholder));
-                rebuild_in(store, self.fields, dir, &wanted)?
-            }
-            None => build(store, self.fields, None, &wanted)?,
-        };
-        *inner = fresh;
-        Ok(inner.reader.searcher().num_docs())
+    /// Builds the index now if it has not been (`serve` does so at start, so that the
+    /// first search does not wait for it).
+    pub fn ensure(&self) -> Result<()> {
+        self.live().map(drop)
     }
 
     /// The store generation the index reflects.
     pub fn generation(&self) -> Result<Option<String>> {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let metas = inner.index.load_metas().map_err(index_error)?;
+        let inner = self.live()?;
+        let metas = inner
+            .as_ref()
+            .expect("live() built it")
+            .index
+            .load_metas()
+            .map_err(index_error)?;
         Ok(metas
             .payload
             .and_then(|p| p.strip_prefix(LAYOUT).map(|g| g.trim().to_owned()))
@@ -191,29 +167,15 @@ impl TextIndex {
     }
 
     /// How many resources the index holds.
-    pub fn len(&self) -> u64 {
-        self.searcher().num_docs()
+    pub fn resources(&self) -> Result<u64> {
+        Ok(self.reading()?.0.num_docs())
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn searcher(&self) -> Searcher {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .reader
-            .searcher()
-    }
-
-    fn tokenizers(&self) -> tantivy::tokenizer::TokenizerManager {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .index
-            .tokenizers()
-            .clone()
+    /// A searcher of the latest commit and the analyzers, the index built if need be.
+    fn reading(&self) -> Result<(Searcher, tantivy::tokenizer::TokenizerManager)> {
+        let inner = self.live()?;
+        let inner = inner.as_ref().expect("live() built it");
+        Ok((inner.reader.searcher(), inner.index.tokenizers().clone()))
     }
 
     /// Looks for `request`, best first.
@@ -230,9 +192,93 @@ impl TextIndex {
             )));
         }
         // One reader for the whole search: it sees one commit.
-        let searcher = self.searcher();
-        let tokenizers = self.tokenizers();
+        let (searcher, tokenizers) = self.reading()?;
         let query = self.query(&tokenizers, request, text)?;
+        self.run(&searcher, &tokenizers, query, request, text)
+    }
+
+    /// The resources whose labels hold the words of `request`, the last one begun
+    /// ("îlots de ch" finds "Îlots de chaleur…"): what suggestions offer as one types.
+    pub fn suggest(&self, request: &Request) -> Result<Found> {
+        let text = request.text.trim();
+        let (searcher, tokenizers) = self.reading()?;
+        let mut words = analysis::terms(&tokenizers, analysis::FOLDED, text);
+        words.truncate(MOST_WORDS);
+        let Some(last) = words.pop() else {
+            return Ok(Found {
+                total: 0,
+                hits: Vec::new(),
+            });
+        };
+        let f = self.fields;
+        let mut all: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .map(|w| -> (Occur, Box<dyn Query>) {
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        tantivy::Term::from_field_text(f.label_words, w),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                )
+            })
+            .collect();
+        let mut pattern = String::new();
+        for c in last.chars() {
+            if c.is_alphanumeric() {
+                pattern.push(c);
+            } else {
+                pattern.push('\\');
+                pattern.push(c);
+            }
+        }
+        pattern.push_str(".*");
+        all.push((
+            Occur::Must,
+            Box::new(
+                tantivy::query::RegexQuery::from_pattern(&pattern, f.label_words)
+                    .map_err(index_error)?,
+            ),
+        ));
+        all.extend(self.filters(request));
+        self.run(
+            &searcher,
+            &tokenizers,
+            Box::new(BooleanQuery::new(all)),
+            request,
+            text,
+        )
+    }
+
+    /// Whether the document of `iri` links to `target` (or to something in it).
+    pub fn links_to(&self, iri: &str, target: &NamedNode) -> Result<bool> {
+        let f = self.fields;
+        let term = |field, t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                tantivy::Term::from_field_text(field, t),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term(f.iri, iri)),
+            (Occur::Must, term(f.links, target.as_str())),
+        ]);
+        Ok(self
+            .reading()?
+            .0
+            .search(&query, &Count)
+            .map_err(index_error)?
+            > 0)
+    }
+
+    fn run(
+        &self,
+        searcher: &Searcher,
+        tokenizers: &tantivy::tokenizer::TokenizerManager,
+        query: Box<dyn Query>,
+        request: &Request,
+        text: &str,
+    ) -> Result<Found> {
         let limit = request.limit.max(1);
         let (top, total) = searcher
             .search(
@@ -247,7 +293,7 @@ impl TextIndex {
             .map_err(index_error)?;
         let f = self.fields;
         let snippets = |field| {
-            SnippetGenerator::create(&searcher, &*query, field).map(|mut g| {
+            SnippetGenerator::create(searcher, &*query, field).map(|mut g| {
                 g.set_max_num_chars(180);
                 g
             })
@@ -256,8 +302,8 @@ impl TextIndex {
             snippets(f.text_fr).map_err(index_error)?,
             snippets(f.text_en).map_err(index_error)?,
         );
-        let folded = analysis::terms(&tokenizers, analysis::FOLDED, text).join(" ");
-        let code = analysis::terms(&tokenizers, analysis::CODE, text).join(" ");
+        let folded = analysis::terms(tokenizers, analysis::FOLDED, text).join(" ");
+        let code = analysis::terms(tokenizers, analysis::CODE, text).join(" ");
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(index_error)?;
@@ -286,19 +332,19 @@ impl TextIndex {
                 if s.highlighted().is_empty() {
                     let other = b.snippet_from_doc(&doc);
                     if other.highlighted().is_empty() {
-                        highlight(&s)
+                        query::highlight(&s)
                     } else {
-                        highlight(&other)
+                        query::highlight(&other)
                     }
                 } else {
-                    highlight(&s)
+                    query::highlight(&s)
                 }
             };
             let exact = all(f.label)
                 .iter()
                 .chain(&all(f.label_en))
-                .any(|l| analysis::terms(&tokenizers, analysis::FOLDED, l).join(" ") == folded)
-                || self.has_code(&searcher, address, &code)?;
+                .any(|l| analysis::terms(tokenizers, analysis::FOLDED, l).join(" ") == folded)
+                || self.has_code(searcher, address, &code)?;
             hits.push(Hit {
                 iri: first(f.iri),
                 label,
@@ -334,313 +380,6 @@ impl TextIndex {
         };
         Ok(postings.seek(address.doc_id) == address.doc_id)
     }
-
-    fn query(
-        &self,
-        tokenizers: &tantivy::tokenizer::TokenizerManager,
-        request: &Request,
-        text: &str,
-    ) -> Result<Box<dyn Query>> {
-        let f = self.fields;
-        let term = |field, t: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                tantivy::Term::from_field_text(field, t),
-                IndexRecordOption::WithFreqs,
-            ))
-        };
-        let boosted =
-            |q: Box<dyn Query>, by: f32| -> Box<dyn Query> { Box::new(BoostQuery::new(q, by)) };
-        let french = request.language.as_deref() != Some("en");
-        let english = request.language.as_deref() != Some("fr");
-        // The words as typed: each is looked up in every field, through its analyzer.
-        let mut words = Vec::new();
-        let mut tokenizer = SimpleTokenizer::default();
-        let mut stream = tokenizer.token_stream(text);
-        while stream.advance() && words.len() < MOST_WORDS {
-            words.push(stream.token().text.clone());
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>, bool)> = Vec::new();
-        for word in &words {
-            let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            let mut stop = true;
-            for t in analysis::terms(tokenizers, analysis::FR, word) {
-                stop = false;
-                any.push((Occur::Should, boosted(term(f.name, &t), 3.0)));
-                if french {
-                    any.push((Occur::Should, term(f.text_fr, &t)));
-                }
-            }
-            if english {
-                for t in analysis::terms(tokenizers, analysis::EN, word) {
-                    stop = false;
-                    any.push((Occur::Should, term(f.text_en, &t)));
-                }
-            }
-            for t in analysis::terms(tokenizers, analysis::FOLDED, word) {
-                any.push((Occur::Should, boosted(term(f.folded, &t), 0.5)));
-            }
-            if !any.is_empty() {
-                clauses.push((Occur::Should, Box::new(BooleanQuery::new(any)), stop));
-            }
-        }
-        // Every word but stop words, for a search; stop words alone are all wanted.
-        let only_stop_words = clauses.iter().all(|(_, _, stop)| *stop);
-        let words: Vec<(Occur, Box<dyn Query>)> = clauses
-            .into_iter()
-            .map(|(_, q, stop)| {
-                let must = request.every_word && (!stop || only_stop_words);
-                (if must { Occur::Must } else { Occur::Should }, q)
-            })
-            .collect();
-        let mut matching: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !words.is_empty() {
-            matching.push((Occur::Should, Box::new(BooleanQuery::new(words))));
-        }
-        for t in analysis::terms(tokenizers, analysis::CODE, text) {
-            matching.push((Occur::Should, boosted(term(f.code, &t), 5.0)));
-        }
-        let mut all: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(matching)))];
-        let any_of = |field, values: Vec<String>| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(
-                values
-                    .iter()
-                    .map(|v| (Occur::Should, term(field, v)))
-                    .collect(),
-            ))
-        };
-        if !request.types.is_empty() {
-            all.push((
-                Occur::Must,
-                any_of(
-                    f.types,
-                    request
-                        .types
-                        .iter()
-                        .map(|t| t.as_str().to_owned())
-                        .collect(),
-                ),
-            ));
-        }
-        for group in &request.within {
-            all.push((
-                Occur::Must,
-                any_of(
-                    f.links,
-                    group.iter().map(|t| t.as_str().to_owned()).collect(),
-                ),
-            ));
-        }
-        let kinds = if request.kinds.is_empty() {
-            vec![Kind::Data]
-        } else {
-            request.kinds.clone()
-        };
-        all.push((
-            Occur::Must,
-            any_of(
-                f.kind,
-                kinds.iter().map(|k| k.as_str().to_owned()).collect(),
-            ),
-        ));
-        Ok(Box::new(BooleanQuery::new(all)))
-    }
-
-    /// Indexes again the resources a write touched.
-    fn follow(&self, store: &GraphStore, change: &Change) -> Result<()> {
-        let wanted = payload(store)?;
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let Inner { writer, reader, .. } = &mut *inner;
-        let mut documents = document::Reader::new(store, self.fields);
-        if change.added.is_empty() && change.removed.is_empty() && !change.is_empty() {
-            // A bulk load names its graphs, not its quads: everything again.
-            writer.delete_all_documents().map_err(index_error)?;
-            for subject in store.subjects() {
-                if let Some(doc) = documents.document(&subject?)? {
-                    writer.add_document(doc).map_err(index_error)?;
-                }
-            }
-        } else {
-            for subject in touched(store, change)? {
-                writer.delete_term(tantivy::Term::from_field_text(
-                    self.fields.iri,
-                    subject.as_str(),
-                ));
-                if let Some(doc) = documents.document(&subject)? {
-                    writer.add_document(doc).map_err(index_error)?;
-                }
-            }
-        }
-        let mut prepared = writer.prepare_commit().map_err(index_error)?;
-        prepared.set_payload(&wanted);
-        prepared.commit().map_err(index_error)?;
-        reader.reload().map_err(index_error)?;
-        Ok(())
-    }
-}
-
-impl Observer for TextIndex {
-    fn committed(&self, store: &GraphStore, change: &Change) {
-        if let Err(e) = self.follow(store, change) {
-            // The payload still names the generation before: the next start rebuilds.
-            tracing::error!(
-                "text index: the write could not be followed ({e}); it will be rebuilt when the store is next opened, or by `labgraph index`"
-            );
-        }
-    }
-}
-
-/// A snippet as HTML: its text escaped, the matched words in `<b>`.
-fn highlight(snippet: &tantivy::snippet::Snippet) -> String {
-    let text = snippet.fragment();
-    let mut html = String::with_capacity(text.len() + 16);
-    let mut at = 0;
-    let escape = |html: &mut String, part: &str| {
-        for c in part.chars() {
-            match c {
-                '&' => html.push_str("&amp;"),
-                '<' => html.push_str("&lt;"),
-                '>' => html.push_str("&gt;"),
-                '"' => html.push_str("&quot;"),
-                '\'' => html.push_str("&#x27;"),
-                c => html.push(c),
-            }
-        }
-    };
-    for range in snippet.highlighted() {
-        if range.start < at || range.end > text.len() {
-            continue;
-        }
-        escape(&mut html, &text[at..range.start]);
-        html.push_str("<b>");
-        escape(&mut html, &text[range.clone()]);
-        html.push_str("</b>");
-        at = range.end;
-    }
-    escape(&mut html, &text[at..]);
-    html
-}
-
-/// The IRIs whose documents a write changed: the subjects of the quads it added or
-/// removed, and for a blank node, the IRIs that reach it.
-fn touched(store: &GraphStore, change: &Change) -> Result<Vec<NamedNode>> {
-    let mut found = std::collections::BTreeSet::new();
-    let mut blank: Vec<(NamedOrBlankNode, usize)> = Vec::new();
-    for quad in change.added.iter().chain(&change.removed) {
-        match &quad.subject {
-            NamedOrBlankNode::NamedNode(n) => {
-                found.insert(n.clone());
-            }
-            b @ NamedOrBlankNode::BlankNode(_) => blank.push((b.clone(), 0)),
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    while let Some((node, depth)) = blank.pop() {
-        if depth > 8 || !seen.insert(node.clone()) {
-            continue;
-        }
-        // Parents in the store as it is, and in what the write removed.
-        let removed = change.removed.iter().filter(|q| match &q.object {
-            Term::BlankNode(b) => NamedOrBlankNode::BlankNode(b.clone()) == node,
-            _ => false,
-        });
-        let parents = store
-            .parents(&node)?
-            .into_iter()
-            .chain(removed.map(|q| q.subject.clone()));
-        for parent in parents {
-            match parent {
-                NamedOrBlankNode::NamedNode(n) => {
-                    found.insert(n);
-                }
-                b => blank.push((b, depth + 1)),
-            }
-        }
-    }
-    Ok(found.into_iter().collect())
-}
-
-/// The payload of a commit that reflects the store as it is.
-fn payload(store: &GraphStore) -> Result<String> {
-    Ok(format!(
-        "{LAYOUT} {}",
-        store.generation()?.unwrap_or_default()
-    ))
-}
-
-/// The index in `dir`, if it is one of this layout and reflects `wanted`.
-fn reopen(dir: &Path, wanted: &str) -> Option<Inner> {
-    let index = Index::open_in_dir(dir).ok()?;
-    let metas = index.load_metas().ok()?;
-    if metas.payload.as_deref() != Some(wanted) {
-        tracing::info!(
-            "text index: it reflects {:?}, the store is at {wanted:?}: rebuilding",
-            metas.payload
-        );
-        return None;
-    }
-    analysis::register(index.tokenizers());
-    open_inner(index).ok()
-}
-
-/// Builds the index of `store` in `dir` (in a folder beside it, renamed over it once
-/// complete, so that an interrupted build leaves the previous one).
-fn rebuild_in(store: &GraphStore, fields: Fields, dir: &Path, wanted: &str) -> Result<Inner> {
-    let fresh = dir.with_extension("new");
-    let _ = std::fs::remove_dir_all(&fresh);
-    std::fs::create_dir_all(&fresh).map_err(|e| Error::Store {
-        path: fresh.clone(),
-        message: e.to_string(),
-    })?;
-    drop(build(store, fields, Some(&fresh), wanted)?);
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&fresh, dir).map_err(|e| Error::Store {
-        path: dir.to_owned(),
-        message: e.to_string(),
-    })?;
-    let index = Index::open_in_dir(dir).map_err(index_error)?;
-    analysis::register(index.tokenizers());
-    open_inner(index)
-}
-
-/// An index of every resource of the store, in `dir` or in memory.
-fn build(store: &GraphStore, fields: Fields, dir: Option<&Path>, wanted: &str) -> Result<Inner> {
-    let (schema, _) = analysis::schema();
-    let index = match dir {
-        Some(dir) => Index::create_in_dir(dir, schema).map_err(index_error)?,
-        None => Index::create_in_ram(schema),
-    };
-    analysis::register(index.tokenizers());
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(2, 2 * WRITER_MEMORY)
-        .map_err(index_error)?;
-    let mut documents = document::Reader::new(store, fields);
-    for subject in store.subjects() {
-        if let Some(doc) = documents.document(&subject?)? {
-            writer.add_document(doc).map_err(index_error)?;
-        }
-    }
-    let mut prepared = writer.prepare_commit().map_err(index_error)?;
-    prepared.set_payload(wanted);
-    prepared.commit().map_err(index_error)?;
-    writer.wait_merging_threads().map_err(index_error)?;
-    open_inner(index)
-}
-
-fn open_inner(index: Index) -> Result<Inner> {
-    let writer = index
-        .writer_with_num_threads(1, WRITER_MEMORY)
-        .map_err(index_error)?;
-    let reader = index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()
-        .map_err(index_error)?;
-    Ok(Inner {
-        index,
-        writer,
-        reader,
-    })
 }
 
 fn index_error(e: impl std::fmt::Display) -> Error {

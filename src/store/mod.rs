@@ -76,6 +76,12 @@ impl GraphStore {
         Self::with_store(store, location, base)
     }
 
+    /// Another handle on this store's data, without its checks, observers and services
+    /// (what an observer reads the store with, outside a write).
+    pub fn handle(&self) -> Result<Self> {
+        Self::with_store(self.store.clone(), self.location.clone(), self.base.clone())
+    }
+
     /// An empty store in memory (tests and benchmarks).
     pub fn in_memory(base: BaseIri) -> Result<Self> {
         let store = Store::new().map_err(|e| Error::Store {

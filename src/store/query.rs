@@ -87,9 +87,19 @@ impl GraphStore {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        if !bindings.is_empty() && !services.is_empty() {
+        if !services.is_empty() {
             let names: Vec<NamedNode> = services.iter().map(|(n, _)| n.clone()).collect();
-            query = map_pattern(query, |p| bind_in_services(p, &names, &bindings));
+            query = map_pattern(query, |p| {
+                // The parameters, and what a one-row VALUES binds (the query page writes
+                // a named query's example so).
+                let mut constants = bindings.clone();
+                constants.extend(
+                    single_values(&p)
+                        .into_iter()
+                        .filter(|(v, _)| !bindings.iter().any(|(b, _)| b == v)),
+                );
+                bind_in_services(p, &names, &constants)
+            });
         }
         if !bindings.is_empty() {
             let (variables, row): (Vec<_>, Vec<_>) = bindings
@@ -354,6 +364,43 @@ fn bind_in_services(
         },
         other => other,
     })
+}
+
+/// The variables a one-row `VALUES` binds to one value, anywhere in a pattern (a
+/// variable two of them bind differently is left out).
+fn single_values(pattern: &GraphPattern) -> Vec<(Variable, Term)> {
+    let found = std::cell::RefCell::new(Vec::<(Variable, Term)>::new());
+    let conflicts = std::cell::RefCell::new(Vec::<Variable>::new());
+    transform(pattern.clone(), &|node| {
+        if let GraphPattern::Values {
+            variables,
+            bindings,
+        } = &node
+            && let [row] = bindings.as_slice()
+        {
+            for (variable, value) in variables.iter().zip(row) {
+                let term: Option<Term> = match value {
+                    Some(GroundTerm::NamedNode(n)) => Some(n.clone().into()),
+                    Some(GroundTerm::Literal(l)) => Some(l.clone().into()),
+                    _ => None,
+                };
+                let Some(term) = term else { continue };
+                let mut found = found.borrow_mut();
+                match found.iter().find(|(v, _)| v == variable) {
+                    Some((_, t)) if *t != term => conflicts.borrow_mut().push(variable.clone()),
+                    Some(_) => {}
+                    None => found.push((variable.clone(), term)),
+                }
+            }
+        }
+        node
+    });
+    let conflicts = conflicts.into_inner();
+    found
+        .into_inner()
+        .into_iter()
+        .filter(|(v, _)| !conflicts.contains(v))
+        .collect()
 }
 
 /// A pattern with `f` applied to each of its nodes, children first (its depth is bounded

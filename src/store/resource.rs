@@ -198,6 +198,27 @@ impl GraphStore {
             })
     }
 
+    /// Every triple of the union of the graphs, grouped by subject.
+    pub fn union_triples(&self) -> impl Iterator<Item = Result<Triple>> + '_ {
+        self.store
+            .quads_for_pattern(None, None, None, Some(super::UNION_GRAPH.into()))
+            .map(|q| q.map(Triple::from).map_err(|e| self.storage(e)))
+    }
+
+    /// The subjects of a named graph's statements.
+    pub fn graph_subjects(&self, graph: &NamedNode) -> Result<HashSet<NamedNode>> {
+        let mut subjects = HashSet::new();
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.into()))
+        {
+            if let NamedOrBlankNode::NamedNode(s) = quad.map_err(|e| self.storage(e))?.subject {
+                subjects.insert(s);
+            }
+        }
+        Ok(subjects)
+    }
+
     /// The nodes with a statement whose object is `node`, in the union of the graphs.
     pub fn parents(&self, node: &NamedOrBlankNode) -> Result<Vec<NamedOrBlankNode>> {
         let object: Term = node.clone().into();
