@@ -1,7 +1,7 @@
 //! The text index measured (issue 15; see BENCHMARKS.md):
 //!
 //! ```text
-//! cargo run --release --example bench_search -- latency [--file /tmp/gen-1m.nt] [--runs 200]
+//! cargo run --release --example bench_search -- latency [--file /tmp/gen-1m.nt] [--runs 200] [--scan-runs 1]
 //! cargo run --release --example bench_search -- reconcile [--file /tmp/gen-1m.nt] [--rows 1000]
 //! cargo run --release --example bench_search -- suggest
 //! ```
@@ -53,6 +53,7 @@ fn main() {
             &base,
             file,
             flag("--runs").map_or(200, |r| r.parse().unwrap()),
+            flag("--scan-runs").map(|r| r.parse().unwrap()),
         ),
         Some("reconcile") => rows(
             &base,
@@ -108,7 +109,7 @@ fn folder_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn latency(base: &BaseIri, file: Option<PathBuf>, runs: usize) {
+fn latency(base: &BaseIri, file: Option<PathBuf>, runs: usize, scan_runs: Option<usize>) {
     let (_dir, store, raw) = open(base, file);
     let index = TextIndex::of(&store).unwrap();
     let scan = store.prepare(SCAN).unwrap();
@@ -118,7 +119,7 @@ fn latency(base: &BaseIri, file: Option<PathBuf>, runs: usize) {
         .into_iter()
         .map(|g| g.graph)
         .collect();
-    let scan_runs = (runs / 40).max(3);
+    let scan_runs = scan_runs.unwrap_or((runs / 40).max(3)).max(1);
     println!(
         "{runs} runs per search through the index, {scan_runs} through the scans, alternating"
     );
@@ -231,65 +232,69 @@ fn quality(base: &BaseIri) {
             _ => unreachable!(),
         })
         .collect();
-    let (mut wanted, mut top3, mut top10) = (0, 0, 0);
-    println!("| resource | targets | in top 3 | in top 10 |");
-    println!("| --- | ---: | ---: | ---: |");
-    for subject in &subjects {
-        let expected: Vec<String> = reconcile::sdg_links(&store, subject)
-            .unwrap()
-            .into_iter()
-            .map(|(t, _)| t.as_str().to_owned())
-            .collect();
-        let (statements, _) = store.statements(subject).unwrap();
-        let mut text = Vec::new();
-        for t in statements {
-            if let Term::Literal(l) = &t.object
-                && l.language().is_none_or(|l| l == "fr")
-                && [
-                    "http://schema.org/name",
-                    "http://schema.org/description",
-                    "http://www.w3.org/2004/02/skos/core#prefLabel",
-                    "http://www.w3.org/2004/02/skos/core#definition",
-                ]
-                .contains(&t.predicate.as_str())
-            {
-                text.push(l.value().to_owned());
+    let mut tables = String::new();
+    for (name, no_similar) in [("words and similar actions", false), ("words alone", true)] {
+        let (mut wanted, mut top3, mut top10) = (0, 0, 0);
+        let mut rows = String::new();
+        for subject in &subjects {
+            let expected: Vec<String> = reconcile::sdg_links(&store, subject)
+                .unwrap()
+                .into_iter()
+                .map(|(t, _)| t.as_str().to_owned())
+                .collect();
+            let (statements, _) = store.statements(subject).unwrap();
+            let mut text = Vec::new();
+            for t in statements {
+                if let Term::Literal(l) = &t.object
+                    && l.language().is_none_or(|l| l == "fr")
+                    && [
+                        "http://schema.org/name",
+                        "http://schema.org/description",
+                        "http://www.w3.org/2004/02/skos/core#prefLabel",
+                        "http://www.w3.org/2004/02/skos/core#definition",
+                    ]
+                    .contains(&t.predicate.as_str())
+                {
+                    text.push(l.value().to_owned());
+                }
             }
+            let action = Action {
+                title: text.first().cloned().unwrap_or_default(),
+                description: text[1.min(text.len())..].join(" "),
+                themes: Vec::new(),
+                except: Some(subject.clone()),
+                themes_by_words: false,
+                no_similar,
+            };
+            let got: Vec<String> = suggest::suggest(&store, &index, &action, 10)
+                .unwrap()
+                .suggestions
+                .into_iter()
+                .map(|s| s.target)
+                .collect();
+            let in_top = |k: usize| {
+                expected
+                    .iter()
+                    .filter(|t| got.iter().take(k).any(|g| g == *t))
+                    .count()
+            };
+            let (a, b) = (in_top(3), in_top(10));
+            wanted += expected.len();
+            top3 += a;
+            top10 += b;
+            rows.push_str(&format!(
+                "| {} | {} | {a} | {b} |\n",
+                subject.as_str().trim_start_matches(base.as_str()),
+                expected.len()
+            ));
         }
-        let action = Action {
-            title: text.first().cloned().unwrap_or_default(),
-            description: text[1.min(text.len())..].join(" "),
-            themes: Vec::new(),
-            except: Some(subject.clone()),
-            themes_by_words: false,
-        };
-        let got: Vec<String> = suggest::suggest(&store, &index, &action, 10)
-            .unwrap()
-            .suggestions
-            .into_iter()
-            .map(|s| s.target)
-            .collect();
-        let in_top = |k: usize| {
-            expected
-                .iter()
-                .filter(|t| got.iter().take(k).any(|g| g == *t))
-                .count()
-        };
-        let (a, b) = (in_top(3), in_top(10));
-        wanted += expected.len();
-        top3 += a;
-        top10 += b;
-        println!(
-            "| {} | {} | {a} | {b} |",
-            subject.as_str().trim_start_matches(base.as_str()),
-            expected.len()
-        );
+        tables.push_str(&format!(
+            "\n{name}\n\n| resource | targets | in top 3 | in top 10 |\n| --- | ---: | ---: | ---: |\n{rows}| **all** | {wanted} | {top3} ({:.0} %) | {top10} ({:.0} %) |\n",
+            100.0 * top3 as f64 / wanted as f64,
+            100.0 * top10 as f64 / wanted as f64
+        ));
     }
-    println!(
-        "| **all** | {wanted} | {top3} ({:.0} %) | {top10} ({:.0} %) |",
-        100.0 * top3 as f64 / wanted as f64,
-        100.0 * top10 as f64 / wanted as f64
-    );
+    println!("{tables}");
 }
 
 fn drain(results: QueryResults<'static>) -> usize {

@@ -130,6 +130,22 @@ fn python_sparqlwrapper_and_rdflib_against_a_live_server() {
     eprintln!("{said}");
 }
 
+/// The API's OpenAPI document validated (openapi-spec-validator) and the API fuzzed
+/// against it by schemathesis on loopback (tests/clients/api.py): no 5xx.
+#[test]
+fn the_openapi_document_is_valid_and_the_api_survives_fuzzing() {
+    let python = python_with_clients();
+    let server = Server::start(&[]);
+    let report = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schemathesis-report");
+    let output = run(Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/api.py"))
+        .arg(&server.url)
+        .arg(&report));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("api checks passed"), "{said}");
+    eprintln!("{said}");
+}
+
 /// A person's walk through the resource pages in Debian's chromium, driven by Playwright
 /// (tests/clients/pages.py): home → seminars → the seminar → a speaker → the institution →
 /// the territory → an SDG goal → a target, checking what each page shows, axe-core's

@@ -600,3 +600,55 @@ fn suggestions_come_with_their_reasons_and_are_imported_only_as_proposals() {
     );
     assert!(!rows.is_empty() && rows.len() <= 3, "{rows:?}");
 }
+
+/// A search during a write sees the store before it or after it, never a mixture: 40
+/// people renamed together by one update are found all under the old name or all under
+/// the new one.
+#[test]
+fn a_search_during_a_write_sees_it_whole_or_not_at_all() {
+    let store = std::sync::Arc::new(store());
+    let index = TextIndex::of(&store).unwrap();
+    let people: String = (0..40)
+        .map(|i| format!("<person/c{i}> a schema:Person ; schema:name \"Ambroisine Alpha {i}\" ; dct:source <https://example.org/c> . "))
+        .collect();
+    store
+        .update(
+            store
+                .prepare_update(&format!("INSERT DATA {{ GRAPH <graph/c> {{ {people} }} }}"))
+                .unwrap(),
+            None,
+            "test",
+            None,
+        )
+        .unwrap();
+    let count = |word: &str| index.search(&Request::new(word, 100)).unwrap().total;
+    assert_eq!(count("alpha"), 40);
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for round in 0..12 {
+                let (from, to) = if round % 2 == 0 {
+                    ("Alpha", "Omega")
+                } else {
+                    ("Omega", "Alpha")
+                };
+                let update = format!(
+                    "DELETE {{ GRAPH <graph/c> {{ ?p schema:name ?n }} }} INSERT {{ GRAPH <graph/c> {{ ?p schema:name ?m }} }} WHERE {{ GRAPH <graph/c> {{ ?p schema:name ?n FILTER(CONTAINS(?n, \"{from}\")) BIND(REPLACE(?n, \"{from}\", \"{to}\") AS ?m) }} }}"
+                );
+                store
+                    .update(store.prepare_update(&update).unwrap(), None, "test", None)
+                    .unwrap();
+            }
+        })
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    while !writer.is_finished() {
+        // One searcher per search: each sees one commit.
+        let (alpha, omega) = (count("alpha"), count("omega"));
+        assert!([0, 40].contains(&alpha), "alpha {alpha}");
+        assert!([0, 40].contains(&omega), "omega {omega}");
+        seen.insert(alpha);
+    }
+    writer.join().unwrap();
+    assert_eq!(count("alpha"), 40);
+}

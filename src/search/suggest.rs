@@ -36,6 +36,8 @@ pub struct Action {
     pub except: Option<NamedNode>,
     /// Whether the themes its words match are used (not only those it names).
     pub themes_by_words: bool,
+    /// Leave similar actions out (to measure what the words alone find).
+    pub no_similar: bool,
 }
 
 /// Why a target is suggested.
@@ -196,7 +198,14 @@ pub fn suggest(
         }
     }
     // Similar actions.
-    let similar = search(vec![lg("Action")], Vec::new(), 6)?;
+    let similar = if action.no_similar {
+        super::Found {
+            total: 0,
+            hits: Vec::new(),
+        }
+    } else {
+        search(vec![lg("Action")], Vec::new(), 6)?
+    };
     let best = similar.hits.first().map_or(1.0, |h| f64::from(h.score));
     for hit in similar.hits {
         let iri = NamedNode::new_unchecked(&hit.iri);
