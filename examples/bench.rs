@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "common/timing.rs"]
+mod timing;
+use timing::{drain, ms, pct, time};
+
 use labgraph::config::BaseIri;
 use labgraph::store::GraphStore;
 use labgraph::{queries, vocab};
@@ -26,7 +30,7 @@ use labgraph::{queries, vocab};
 mod synthetic;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::NamedNode;
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::sparql::SparqlEvaluator;
 use oxigraph::store::Store;
 
 fn main() {
@@ -434,27 +438,4 @@ fn query_latencies(file: Option<PathBuf>, runs: usize, base: &BaseIri) {
             am.as_secs_f64() / bm.as_secs_f64()
         );
     }
-}
-
-fn drain(results: QueryResults<'static>) -> usize {
-    match results {
-        QueryResults::Solutions(s) => s.inspect(|r| assert!(r.is_ok(), "{r:?}")).count(),
-        QueryResults::Boolean(_) => 1,
-        QueryResults::Graph(g) => g.inspect(|r| assert!(r.is_ok(), "{r:?}")).count(),
-    }
-}
-
-fn time(f: &impl Fn() -> usize) -> Duration {
-    let start = Instant::now();
-    std::hint::black_box(f());
-    start.elapsed()
-}
-
-fn pct(v: &mut [Duration], p: usize) -> Duration {
-    v.sort();
-    v[((v.len() - 1) * p).div_ceil(100)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }

@@ -15,7 +15,11 @@
 //! theme and action left out of its own evidence.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+#[path = "common/timing.rs"]
+mod timing;
+use timing::{drain, ms, pct, time};
 
 use labgraph::config::BaseIri;
 use labgraph::search::reconcile::{self, Query};
@@ -295,27 +299,4 @@ fn quality(base: &BaseIri) {
         ));
     }
     println!("{tables}");
-}
-
-fn drain(results: QueryResults<'static>) -> usize {
-    match results {
-        QueryResults::Solutions(s) => s.inspect(|r| assert!(r.is_ok(), "{r:?}")).count(),
-        QueryResults::Boolean(_) => 1,
-        QueryResults::Graph(g) => g.inspect(|r| assert!(r.is_ok(), "{r:?}")).count(),
-    }
-}
-
-fn time(f: &impl Fn() -> usize) -> Duration {
-    let start = Instant::now();
-    std::hint::black_box(f());
-    start.elapsed()
-}
-
-fn pct(v: &mut [Duration], p: usize) -> Duration {
-    v.sort();
-    v[((v.len() - 1) * p).div_ceil(100)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }

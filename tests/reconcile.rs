@@ -273,3 +273,67 @@ async fn bad_batches_get_a_clear_status() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json().as_object().unwrap().len(), 1_000);
 }
+
+/// The command line and OpenRefine agree: what `labgraph find` puts first is what
+/// `/reconcile` matches, for names, acronyms and codes.
+#[tokio::test]
+async fn labgraph_find_and_the_reconciliation_service_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let find = |kind: &str, text: &str| -> String {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_labgraph"))
+            .arg("--store")
+            .arg(&store)
+            .args(["find", kind, text])
+            .env_remove("LABGRAPH_STORE")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "find {kind} {text}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let first = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        let short = first.split_whitespace().next().unwrap().to_owned();
+        match short.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+            Some(relative) if !relative.contains(':') => {
+                format!("https://w3id.org/labgraph/id/{relative}")
+            }
+            Some(absolute) => absolute.to_owned(),
+            None => short.replacen("sdg:", "http://metadata.un.org/sdg/", 1),
+        }
+    };
+    let app = app();
+    for (kind, reconcile_type, text) in [
+        ("institution", "institution", "PMA"),
+        (
+            "institution",
+            "institution",
+            "Pôle métropolitain de l’Artois",
+        ),
+        ("institution", "institution", "cerdd"),
+        ("territory", "territory", "62498"),
+        ("territory", "epci", "CA de Lens - Liévin"),
+        ("theme", "theme", "Mobilité"),
+    ] {
+        let found = find(kind, text);
+        let queries = serde_json::json!({"q0": {"query": text, "type": reconcile_type}});
+        let answer = send(
+            &app,
+            post(
+                "/reconcile",
+                "application/x-www-form-urlencoded",
+                form("queries", &queries),
+            ),
+        )
+        .await
+        .json();
+        let first = &answer["q0"]["result"][0];
+        assert_eq!(first["id"], found.as_str(), "{kind} {text}: {answer}");
+        assert_eq!(first["match"], true, "{kind} {text}: {answer}");
+    }
+}
