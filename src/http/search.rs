@@ -68,7 +68,7 @@ pub async fn search(
                     for iri in group {
                         if !store.describes(iri)? {
                             return Err(crate::error::Error::Usage(format!(
-                                "le référentiel ne décrit pas <{iri}> / the référentiel does not describe <{iri}>"
+                                "le référentiel ne décrit pas {iri} / the référentiel does not describe {iri}"
                             )));
                         }
                     }

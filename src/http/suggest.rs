@@ -108,7 +108,7 @@ pub async fn post(
         for theme in &action.themes {
             if !store.describes(theme)? {
                 return Err(crate::error::Error::Usage(format!(
-                    "le référentiel ne décrit pas le thème <{theme}> / no such theme"
+                    "le référentiel ne décrit pas le thème {theme} / no such theme"
                 )));
             }
         }
@@ -117,7 +117,7 @@ pub async fn post(
             Some(iri) if turtle => {
                 if !store.describes(&iri)? {
                     return Err(crate::error::Error::Usage(format!(
-                        "le référentiel ne décrit pas l'action <{iri}> / no such action"
+                        "le référentiel ne décrit pas l'action {iri} / no such action"
                     )));
                 }
                 Ok((

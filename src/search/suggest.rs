@@ -362,7 +362,7 @@ pub fn read_action(
     let (statements, _) = store.statements(iri)?;
     if statements.is_empty() {
         return Err(Error::Usage(format!(
-            "le référentiel ne décrit pas l'action <{iri}> / no such action"
+            "le référentiel ne décrit pas l'action {iri} / no such action"
         )));
     }
     let (mut title, mut description, mut themes) = (String::new(), String::new(), Vec::new());
