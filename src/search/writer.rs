@@ -64,7 +64,12 @@ impl TextIndex {
         let Some(Inner { writer, reader, .. }) = &mut *inner else {
             return Ok(());
         };
-        let wanted = payload(store)?;
+        // The activity this write recorded is the store's latest: no need to look for it
+        // among all the others (a write without one, the union made on open, does).
+        let wanted = match &change.activity {
+            Some(activity) => format!("{LAYOUT} {activity}"),
+            None => payload(store)?,
+        };
         let mut documents = document::Reader::new(store, self.fields);
         if change.added.is_empty() && change.removed.is_empty() && !change.is_empty() {
             // A bulk load names its graphs, not its quads: everything again.
