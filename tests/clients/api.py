@@ -22,6 +22,9 @@ for path in ("/search", "/reconcile", "/suggest", "/queries/seminar-speakers"):
 print(f"openapi document valid: {len(doc['paths'])} paths")
 
 schemathesis = Path(sys.executable).parent / "schemathesis"
+# schemathesis keeps a cache in its working folder: the report folder, not the checkout.
+work = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("schemathesis-report")
+work.mkdir(parents=True, exist_ok=True)
 run = subprocess.run(
     [
         str(schemathesis), "run", f"{BASE}/openapi.json",
@@ -30,10 +33,11 @@ run = subprocess.run(
         "--max-examples", "15",
         "--workers", "2",
         "--seed", "20261128",
-        "--report-dir", str(Path(sys.argv[2]) if len(sys.argv) > 2 else Path("schemathesis-report")),
+        "--report-dir", str(work.resolve()),
     ],
     capture_output=True,
     text=True,
+    cwd=work,
 )
 summary = run.stdout[-1500:]
 if run.returncode != 0:
