@@ -75,6 +75,7 @@ impl crate::store::Service for Search {
         };
         let mut request = Request::new(text, 100);
         let mut outputs: Vec<(&'static str, Variable)> = Vec::new();
+        let mut kinds = Vec::new();
         for p in patterns {
             if std::ptr::eq(p, query) {
                 continue;
@@ -104,7 +105,7 @@ impl crate::store::Service for Search {
                 )),
                 ("type", TermPattern::NamedNode(n)) => request.types.push(n.clone()),
                 ("within", TermPattern::NamedNode(n)) => request.within.push(vec![n.clone()]),
-                ("kind", TermPattern::Literal(l)) => request.kinds.push(match l.value() {
+                ("kind", TermPattern::Literal(l)) => kinds.push(match l.value() {
                     "data" => Kind::Data,
                     "ontology" => Kind::Ontology,
                     "shapes" => Kind::Shapes,
@@ -134,9 +135,9 @@ impl crate::store::Service for Search {
                 }
             }
         }
-        // "kind" given: those only (Request::new starts with the data).
-        if request.kinds.len() > 1 {
-            request.kinds.remove(0);
+        // The data's, unless lg:kind says.
+        if !kinds.is_empty() {
+            request.kinds = kinds;
         }
         let found = self.0.search(&request)?;
         let variables: Arc<[Variable]> = std::iter::once(hit)

@@ -179,25 +179,6 @@ impl GraphStore {
         Ok((outgoing, graphs))
     }
 
-    /// Every IRI that is the subject of a statement, each once (from the union graph, in
-    /// its order).
-    pub fn subjects(&self) -> impl Iterator<Item = Result<NamedNode>> + '_ {
-        let mut last: Option<NamedNode> = None;
-        self.store
-            .quads_for_pattern(None, None, None, Some(super::UNION_GRAPH.into()))
-            .filter_map(move |quad| match quad {
-                Err(e) => Some(Err(self.storage(e))),
-                Ok(Quad {
-                    subject: NamedOrBlankNode::NamedNode(s),
-                    ..
-                }) if last.as_ref() != Some(&s) => {
-                    last = Some(s.clone());
-                    Some(Ok(s))
-                }
-                Ok(_) => None,
-            })
-    }
-
     /// Every triple of the union of the graphs, grouped by subject.
     pub fn union_triples(&self) -> impl Iterator<Item = Result<Triple>> + '_ {
         self.store
