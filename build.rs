@@ -1,7 +1,7 @@
 //! Embeds the content folders (`ontology/`, `data/`, `queries/`) in the binary, so that a
 //! fresh store can be filled and every named query run from any working directory.
 //!
-//! Writes `$OUT_DIR/bundled.rs`: three sorted tables of `(path, contents)` built with
+//! Writes `$OUT_DIR/bundled.rs`: sorted tables of `(path, contents)` built with
 //! `include_str!`, which the library includes in `bundled.rs`.
 
 use std::fmt::Write as _;
@@ -15,6 +15,7 @@ fn main() {
         ("ONTOLOGY", "ontology", &["ttl", "jsonld"][..]),
         ("DATA", "data", &["ttl"][..]),
         ("QUERIES", "queries", &["rq"][..]),
+        ("FEEDS", "queries/feeds", &["rq"][..]),
     ] {
         let folder = Path::new(&root).join(dir);
         println!("cargo:rerun-if-changed={}", folder.display());

@@ -164,6 +164,13 @@ pub enum Command {
     /// when it does not reflect the store it is opened with; this is for a doubt).
     Index,
 
+    /// Write the files `serve` publishes — the dumps of the whole dataset and of each
+    /// graph (gzipped N-Quads, Turtle and TriG, with their SHA-256), the DCAT-AP
+    /// catalogue, the VoID description and the sitemap — into the store's folder
+    /// (labgraph-publish/). `serve` writes them at start when they do not reflect the store,
+    /// and again after every write; this is for a doubt, or to time them.
+    Publish,
+
     /// List the recorded versions of the graphs (or of one), oldest first.
     ///
     /// Example: labgraph history graph/seminar-pma-artois-2022-12-01

@@ -9,6 +9,7 @@ mod graphs;
 mod history;
 pub(crate) mod import;
 mod new;
+mod publish;
 mod query;
 mod rollback;
 mod search;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search::run(&open()?, &args),
         Command::Suggest(args) => search::suggest(&open()?, &args),
         Command::Index => search::rebuild(&open()?),
+        Command::Publish => publish::run(&open()?),
         Command::New(args) => new::run(&args),
         Command::Explain(args) => explain::run(&open()?, &args),
         Command::History(args) => history::run(&open()?, &args),

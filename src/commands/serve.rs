@@ -55,6 +55,10 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<()> {
     let store = crate::import::open(&settings.store_path, settings.base.clone())?;
     // The text index is built before the first request rather than by it.
     crate::search::TextIndex::of(&store)?.ensure()?;
+    // The dumps, the catalogue, VoID and the sitemap follow every write from now on; they
+    // are written in the background if they do not reflect the store (the previous ones
+    // are served until then).
+    crate::publish::Publication::of(&store)?.start()?;
     // The runtime gives its threads the stack that the bounds of `crate::bounds` are
     // measured against.
     let runtime = http::runtime()?;

@@ -13,13 +13,14 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::routing::{MethodRouter, get};
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate as _};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{
-    ApiError, CACHE_HEADER, Shared, admin, gsp, health, metrics, named, openapi, page, reconcile,
-    resource, search, sparql, suggest,
+    ApiError, CACHE_HEADER, Shared, admin, catalog, feeds, gsp, health, metrics, named, openapi,
+    page, reconcile, resource, search, sparql, suggest,
 };
 
 /// A route: its path (in axum's syntax, also its label in metrics and logs), the methods
@@ -101,6 +102,33 @@ pub(super) const ROUTES: &[Route] = &[
     Route { path: "/lists/{name}", methods: READ, menu: false,
         fr: "Les listes : séminaires, institutions, territoires, thèmes, ODD", en: "index pages: seminars, institutions, territories, themes, SDGs (HTML, paged)",
         handlers: || get(resource::list) },
+    Route { path: "/catalog.ttl", methods: READ, menu: true,
+        fr: "Catalogue DCAT-AP des jeux de données (à donner à data.gouv.fr ; aussi .jsonld, .rdf)", en: "the DCAT-AP 3 catalogue of the datasets, as data.gouv.fr harvests it (also .jsonld, .rdf)",
+        handlers: || get(catalog::catalog_ttl) },
+    Route { path: "/catalog.jsonld", methods: READ, menu: false,
+        fr: "Catalogue DCAT-AP en JSON-LD", en: "the DCAT-AP catalogue in JSON-LD",
+        handlers: || get(catalog::catalog_jsonld) },
+    Route { path: "/catalog.rdf", methods: READ, menu: false,
+        fr: "Catalogue DCAT-AP en RDF/XML", en: "the DCAT-AP catalogue in RDF/XML",
+        handlers: || get(catalog::catalog_rdf) },
+    Route { path: "/.well-known/void", methods: READ, menu: true,
+        fr: "Description VoID du jeu de données (volumes, partitions, liens, fichiers)", en: "the VoID description of the dataset: sizes, partitions, linksets, dumps",
+        handlers: || get(catalog::void) },
+    Route { path: "/dumps/{*path}", methods: READ, menu: false,
+        fr: "Fichiers complets : tout le jeu de données et chaque graphe, N-Quads, Turtle, TriG (gzip)", en: "dumps: the whole dataset and each graph, gzipped N-Quads, Turtle and TriG (ranges, SHA-256)",
+        handlers: || get(catalog::dump) },
+    Route { path: "/feeds/{*path}", methods: READ, menu: false,
+        fr: "Agendas iCalendar des séminaires (tous, par territoire, thème ou ODD) et nouveautés (Atom)", en: "iCalendar feeds of the seminars (all, by territory, theme or SDG goal) and an Atom feed of what is new",
+        handlers: || get(feeds::feed) },
+    Route { path: "/sitemap.xml", methods: READ, menu: false,
+        fr: "Plan du site pour les moteurs de recherche", en: "the sitemap of the pages, for crawlers",
+        handlers: || get(catalog::sitemap) },
+    Route { path: "/sitemaps/{name}", methods: READ, menu: false,
+        fr: "Une partie du plan du site", en: "one file of the sitemap index",
+        handlers: || get(catalog::sitemap_part) },
+    Route { path: "/robots.txt", methods: READ, menu: false,
+        fr: "Règles pour les robots d'indexation", en: "rules for crawlers",
+        handlers: || get(catalog::robots) },
     Route { path: ADMIN_IMPORT, methods: &[Method::GET, Method::HEAD, Method::POST], menu: true,
         fr: "Importer un fichier (administrateurs)", en: "import a file: dry run, then confirm (administrators, admin token)",
         handlers: || get(admin::import_page).post(admin::import_page) },
@@ -211,7 +239,11 @@ pub(super) fn router(state: Shared) -> Router {
             CompressionLayer::new()
                 .gzip(true)
                 .br(true)
-                .quality(CompressionLevel::Fastest),
+                .quality(CompressionLevel::Fastest)
+                // The dumps are gzipped files, served by ranges: sent as they are.
+                .compress_when(
+                    DefaultPredicate::new().and(NotForContentType::const_new("application/gzip")),
+                ),
         )
         .layer(cors)
         .with_state(state)

@@ -1,12 +1,14 @@
 //! The store's graphs: listing them with their counts and provenance, reading and
 //! exporting them, and the Graph Store Protocol's writes of one graph.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 
 use oxigraph::io::RdfSerializer;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{
+    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
+};
 use oxigraph::sparql::QueryResults;
 use oxigraph::store::{SerializerError, Transaction};
 
@@ -203,6 +205,45 @@ impl GraphStore {
             },
             other => self.storage(other),
         })
+    }
+
+    /// Every quad of the store: its default graph, then each named graph (the union graph
+    /// aside, and never decoded), the quads of a graph together. Each graph is read from
+    /// its own snapshot: a reader that must see one state checks [`Self::generation`]
+    /// before and after.
+    pub fn dataset_quads(&self) -> Result<impl Iterator<Item = Result<Quad>> + '_> {
+        let graphs = self.user_graphs()?;
+        let default =
+            self.store
+                .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph));
+        let named = graphs.into_iter().flat_map(move |g| {
+            self.store
+                .quads_for_pattern(None, None, None, Some(g.as_ref().into()))
+        });
+        Ok(default.chain(named).map(|q| q.map_err(|e| self.storage(e))))
+    }
+
+    /// When each named graph last changed (`xsd:dateTime` lexical forms), from the
+    /// provenance graph. A graph no write of labgraph's made is not listed.
+    pub fn graph_modified(&self) -> Result<BTreeMap<NamedNode, String>> {
+        let query = self.prepare(include_str!("../../queries/internal/graph-modified.rq"))?;
+        let bindings = vec![(
+            oxigraph::sparql::Variable::new_unchecked("imports"),
+            Term::from(self.imports_graph()),
+        )];
+        let QueryResults::Solutions(solutions) = self.evaluate(query, bindings)? else {
+            unreachable!("a SELECT query gives solutions")
+        };
+        let mut modified = BTreeMap::new();
+        for solution in solutions {
+            let s = solution.map_err(|e| self.storage(e))?;
+            if let (Some(Term::NamedNode(g)), Some(Term::Literal(t))) =
+                (s.get("g"), s.get("modified"))
+            {
+                modified.insert(g.clone(), t.value().to_owned());
+            }
+        }
+        Ok(modified)
     }
 
     fn has_named_graph(&self, graph: &NamedNode) -> Result<bool> {
