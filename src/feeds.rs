@@ -532,3 +532,20 @@ pub fn atom(
     atom.set_entries(entries);
     Ok(atom.to_string())
 }
+
+/// The calendar of one seminar (the `text/calendar` format of its page), from the first
+/// calendar feed; `None` when `iri` is not a seminar.
+pub fn seminar_calendar(
+    store: &GraphStore,
+    iri: &NamedNode,
+    origin: &str,
+) -> Result<Option<String>> {
+    if !is_a(store, iri, "lg:Seminar")? {
+        return Ok(None);
+    }
+    let Some(feed) = all()?.iter().find(|f| f.kind == Kind::Calendar) else {
+        return Ok(None);
+    };
+    let selected = Selected { feed, key: None };
+    calendar(store, &selected, origin, Some(iri)).map(Some)
+}

@@ -142,6 +142,18 @@ fn description(
     let default_graph = NamedOrBlankNode::from(BlankNode::default());
     triples.push(Triple::new(service, sd("defaultDataset"), dataset.clone()));
     triples.push(Triple::new(dataset.clone(), rdf::TYPE, sd("Dataset")));
+    // Its VoID description (sizes, partitions, linksets, dumps) and its DCAT catalogue.
+    let origin = endpoint
+        .as_str()
+        .strip_suffix(SPARQL)
+        .unwrap_or(endpoint.as_str());
+    for document in ["/.well-known/void", "/catalog.ttl"] {
+        triples.push(Triple::new(
+            dataset.clone(),
+            oxigraph::model::vocab::rdfs::SEE_ALSO,
+            NamedNode::new_unchecked(format!("{origin}{document}")),
+        ));
+    }
     triples.push(Triple::new(
         dataset.clone(),
         sd("defaultGraph"),

@@ -70,3 +70,79 @@ fn not_found(missing: NotFound) -> ApiError {
         ),
     }
 }
+
+/// Whether a request for a resource's page asks for its calendar: the `.ics` suffix,
+/// `?format=ics`, or `text/calendar` first in `Accept`. Gives the resource's path.
+pub(super) fn wants_calendar(
+    path: &str,
+    raw: Option<&str>,
+    headers: &HeaderMap,
+) -> Option<(String, bool)> {
+    if let Some(rest) = path.strip_suffix(".ics").filter(|r| !r.is_empty()) {
+        return Some((rest.to_owned(), true));
+    }
+    let params = super::params::Params::parse(raw.unwrap_or_default().as_bytes());
+    if matches!(params.format(), Ok(Some("ics" | "text/calendar"))) {
+        return Some((path.to_owned(), true));
+    }
+    let accept = super::negotiate::accept(headers)?;
+    // The media range with the highest weight, the first of equals.
+    let mut best: Option<(f32, &str)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, media));
+        }
+    }
+    best.filter(|(q, media)| *q > 0.0 && media.eq_ignore_ascii_case("text/calendar"))
+        .map(|_| (path.to_owned(), false))
+}
+
+/// The calendar of the seminar at `path` (under `/id/`). `None` when it is not a seminar
+/// and the client only preferred a calendar (the page's other formats then answer); a
+/// 404 when it asked for one by the suffix or `format`.
+pub(super) async fn seminar(
+    state: &Shared,
+    path: String,
+    named: bool,
+    headers: &HeaderMap,
+) -> Result<Option<Response>, ApiError> {
+    let origin = super::resource::origin(headers);
+    let iri = format!("{}{path}", state.store.base().as_str());
+    let subject = oxigraph::model::NamedNode::new(&iri)
+        .map_err(|e| ApiError::bad_request(format!("<{iri}> is not an IRI: {e}")))?;
+    let body = {
+        let subject = subject.clone();
+        let origin = origin.clone();
+        run::read(state, None, move |store, _| {
+            feeds::seminar_calendar(store, &subject, &origin)
+        })
+        .await?
+    };
+    match body {
+        Some(body) => {
+            let tag = Tag::new(state, ("seminar-calendar", iri.as_str(), origin.as_str()));
+            respond::cached(state, headers, tag, async move {
+                Ok(Entry {
+                    body: body.into(),
+                    content_type: Kind::Calendar.media_type(),
+                    link: None,
+                })
+            })
+            .await
+            .map(Some)
+        }
+        None if named => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "pas d'agenda pour cette ressource",
+            "no calendar for this resource",
+            format!("<{iri}> is not a seminar: only a seminar's page has a calendar (.ics)"),
+        )),
+        None => Ok(None),
+    }
+}

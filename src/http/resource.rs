@@ -44,6 +44,18 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    // A seminar's page is also its calendar (`.ics`, or `text/calendar` first in Accept).
+    if (method == Method::GET || method == Method::HEAD)
+        && let Some((resource, named)) =
+            super::feeds::wants_calendar(&path, raw.as_deref(), &headers)
+        && let Some(response) = super::feeds::seminar(&state, resource, named, &headers).await?
+    {
+        return Ok(if method == Method::HEAD {
+            super::respond::head(response)
+        } else {
+            response
+        });
+    }
     // A suffix names the format: `/id/seminar/x.ttl` is `/id/seminar/x` in Turtle.
     let suffixed = offered().into_iter().find_map(|(repr, suffix, _)| {
         path.strip_suffix(&format!(".{suffix}"))

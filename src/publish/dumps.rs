@@ -48,8 +48,9 @@ pub struct Stats {
     pub properties: BTreeMap<String, u64>,
     /// Distinct instances per class.
     pub classes: BTreeMap<String, u64>,
-    /// Triples linking to IRIs outside the base IRI and the vocabularies, by the target's
-    /// namespace and the property.
+    /// Triples of the data (not the provenance, the ontology or the shapes) linking to
+    /// IRIs outside the base IRI and the vocabularies, by the target's namespace and the
+    /// property (`rdf:type` aside).
     pub links: BTreeMap<(String, String), u64>,
     /// The resources under the base IRI that the data (not the provenance) describes,
     /// with when the latest graph describing them changed: the sitemap's pages.
@@ -88,6 +89,12 @@ pub fn write(
 ) -> Result<Stats> {
     let base = store.base().as_str().to_owned();
     let imports = store.base().local(local::IMPORTS_GRAPH);
+    // The graphs whose links are not the data's: the provenance, the ontology, the shapes.
+    let not_data = [
+        imports.clone(),
+        store.base().local(local::ONTOLOGY_GRAPH),
+        store.base().local(local::SHAPES_GRAPH),
+    ];
     let modified: BTreeMap<&str, &str> = modified
         .iter()
         .map(|(g, t)| (g.as_str(), t.as_str()))
@@ -197,6 +204,7 @@ pub fn write(
         }
         if let Term::NamedNode(target) = &quad.object
             && quad.predicate != rdf::TYPE
+            && !not_data.contains(graph)
             && let Some(namespace) = link_target(&base, target.as_str())
         {
             *stats

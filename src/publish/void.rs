@@ -166,7 +166,14 @@ fn dump(t: &mut Triples, dataset: &NamedNode, name: &str, d: &Described<'_>) {
     let url = NamedNode::new_unchecked(format!("{ORIGIN}/{name}"));
     t.add(dataset, "void:dataDump", url.clone())
         .add(&url, "dcat:byteSize", integer(info.size))
-        .add(&url, "dcat:mediaType", text(info.media_type.clone()));
+        .add(
+            &url,
+            "dcat:mediaType",
+            iri(&format!(
+                "http://www.iana.org/assignments/media-types/{}",
+                info.media_type
+            )),
+        );
     let checksum = Triples::blank();
     t.add(&url, "spdx:checksum", checksum.clone())
         .a(&checksum, "spdx:Checksum")
