@@ -130,6 +130,26 @@ fn python_sparqlwrapper_and_rdflib_against_a_live_server() {
     eprintln!("{said}");
 }
 
+/// What the server publishes, read as its readers read it (tests/clients/publish.py): the
+/// catalogue as data.gouv.fr's harvester fetches it (no Accept, no redirect) and against
+/// the SEMIC DCAT-AP 3.0.1 shapes (pySHACL), every dump against its size and checksum,
+/// the calendars with the `icalendar` package, the Atom feed with feedparser, the sitemap
+/// against the protocol's schema.
+#[test]
+fn the_catalogue_passes_dcat_ap_and_the_feeds_and_sitemap_parse_with_independent_tools() {
+    let python = python_with_clients();
+    let server = Server::start(&[]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run(Command::new(python)
+        .arg(root.join("tests/clients/publish.py"))
+        .arg(&server.url)
+        .arg(root.join("tests/fixtures/dcat-ap-3.0.1"))
+        .arg(root.join("tests/clients/sitemap.xsd")));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("checks passed"), "{said}");
+    eprintln!("{said}");
+}
+
 /// The API's OpenAPI document validated (openapi-spec-validator) and the API fuzzed
 /// against it by schemathesis on loopback (tests/clients/api.py): no 5xx.
 #[test]
