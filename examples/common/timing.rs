@@ -1,4 +1,5 @@
-//! Timing helpers shared by `bench` and `bench_search` (included with `#[path]`).
+//! Timing helpers shared by `bench`, `bench_search` and `bench_publish` (included with
+//! `#[path]`).
 
 #![allow(dead_code)]
 

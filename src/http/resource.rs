@@ -304,6 +304,19 @@ async fn serve(
                             })?;
                             Ok::<_, Error>((labels, versions, sections?))
                         })?;
+                        // A seminar's page is also its calendar.
+                        let mut alternates = alternates.clone();
+                        if description
+                            .types()
+                            .iter()
+                            .any(|t| t.as_ref() == crate::vocab::lg::SEMINAR)
+                        {
+                            alternates.push(Alternate {
+                                name: "iCalendar",
+                                media_type: "text/calendar",
+                                href: format!("{own}.ics"),
+                            });
+                        }
                         pages::resource(
                             &description,
                             &pages::Context {

@@ -29,22 +29,6 @@ pub struct Described<'a> {
     pub latest: &'a str,
 }
 
-/// The feeds a dataset lists, by the class its graphs describe: (path, media type, fr, en).
-const FEEDS: &[(&str, &str, &str, &str)] = &[
-    (
-        "/feeds/seminaires.ics",
-        "text/calendar",
-        "Agenda des séminaires (iCalendar)",
-        "Calendar of the seminars (iCalendar)",
-    ),
-    (
-        "/feeds/nouveautes.atom",
-        "application/atom+xml",
-        "Nouveautés : séminaires et ressources importés (Atom)",
-        "What is new: seminars and resources imported (Atom)",
-    ),
-];
-
 const LICENCE_DOCUMENT: &str = "dct:LicenseDocument";
 const IANA: &str = "http://www.iana.org/assignments/media-types/";
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
@@ -298,33 +282,25 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
             typed_nodes.insert((format!("{FILE_TYPE}{format}"), "dct:MediaTypeOrExtent"));
             typed_nodes.insert((format!("{IANA}{media}"), "dct:MediaType"));
             typed_nodes.insert((format!("{IANA}application/gzip"), "dct:MediaType"));
-            let checksum = Triples::blank();
-            t.add(&distribution, "spdx:checksum", checksum.clone())
-                .a(&checksum, "spdx:Checksum")
-                .add(
-                    &checksum,
-                    "spdx:algorithm",
-                    iri("spdx:checksumAlgorithm_sha256"),
-                )
-                .add(
-                    &checksum,
-                    "spdx:checksumValue",
-                    typed(info.sha256.clone(), xsd::HEX_BINARY),
-                );
+            t.checksum(&distribution, &info.sha256);
             if let Some(license) = &license {
                 t.add(&distribution, "dct:license", license.clone());
             }
         }
-        // The feeds, for the part whose graphs describe the seminars.
+        // The feeds (every query of queries/feeds/), for the part whose graphs describe
+        // the seminars.
         if dataset.describing.iter().any(|c| c.ends_with("#Seminar")) {
-            for (path, media, fr, en) in FEEDS {
+            for feed in crate::feeds::all()? {
+                let path = format!("/feeds/{}.{}", feed.name, feed.kind.extension());
+                let media = feed.kind.media_type();
+                let media = media.split(';').next().unwrap_or(media);
                 let distribution = origin(&format!("{path}#distribution"));
                 t.add(node, "dcat:distribution", distribution.clone());
                 t.a(&distribution, "dcat:Distribution")
-                    .add(&distribution, "dct:title", lang(fr, "fr"))
-                    .add(&distribution, "dct:title", lang(en, "en"))
-                    .add(&distribution, "dcat:accessURL", origin(path))
-                    .add(&distribution, "dcat:downloadURL", origin(path))
+                    .add(&distribution, "dct:title", lang(&feed.title, "fr"))
+                    .add(&distribution, "dct:title", lang(&feed.title_en, "en"))
+                    .add(&distribution, "dcat:accessURL", origin(&path))
+                    .add(&distribution, "dcat:downloadURL", origin(&path))
                     .add(
                         &distribution,
                         "dcat:mediaType",

@@ -83,6 +83,23 @@ impl Triples {
         self.add(subject, "rdf:type", iri(class))
     }
 
+    /// The SHA-256 of a file, as SPDX says it (`xsd:hexBinary`, as DCAT-AP checks).
+    pub fn checksum(&mut self, file: &impl AsSubject, sha256: &str) -> &mut Self {
+        let checksum = Self::blank();
+        self.add(file, "spdx:checksum", checksum.clone())
+            .a(&checksum, "spdx:Checksum")
+            .add(
+                &checksum,
+                "spdx:algorithm",
+                iri("spdx:checksumAlgorithm_sha256"),
+            )
+            .add(
+                &checksum,
+                "spdx:checksumValue",
+                typed(sha256, xsd::HEX_BINARY),
+            )
+    }
+
     /// A new blank node.
     pub fn blank() -> NamedOrBlankNode {
         BlankNode::default().into()

@@ -174,19 +174,7 @@ fn dump(t: &mut Triples, dataset: &NamedNode, name: &str, d: &Described<'_>) {
                 info.media_type
             )),
         );
-    let checksum = Triples::blank();
-    t.add(&url, "spdx:checksum", checksum.clone())
-        .a(&checksum, "spdx:Checksum")
-        .add(
-            &checksum,
-            "spdx:algorithm",
-            iri("spdx:checksumAlgorithm_sha256"),
-        )
-        .add(
-            &checksum,
-            "spdx:checksumValue",
-            typed(info.sha256.clone(), xsd::HEX_BINARY),
-        );
+    t.checksum(&url, &info.sha256);
 }
 
 /// The namespace of a term: up to its last `#` or `/`.
