@@ -29,6 +29,8 @@ pub struct Described<'a> {
     pub latest: &'a str,
 }
 
+/// How many territories a dataset's `dct:spatial` names at most.
+const SPATIAL_MOST: usize = 20;
 const LICENCE_DOCUMENT: &str = "dct:LicenseDocument";
 const IANA: &str = "http://www.iana.org/assignments/media-types/";
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
@@ -146,22 +148,42 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
         t.a(contact, "vcard:Kind");
     }
 
-    // Which graphs each dataset is: those it names, then those no one names that
-    // describe a class it takes; the dataset without graphs is the whole.
+    // Which graphs each dataset is: those it names; then each graph no one names joins
+    // the dataset whose class it describes (`lg:graphsDescribing`), the class of fewest
+    // instances there when several claim it: a record's main subject (one seminar with
+    // its speakers is a seminar's record). The dataset with neither is the whole.
     let named: BTreeSet<&str> = datasets
         .iter()
         .flat_map(|d| d.named.iter().map(String::as_str))
         .collect();
+    let mut claimed: BTreeMap<&str, &NamedNode> = BTreeMap::new();
+    for (graph, stats) in &d.stats.graphs {
+        if named.contains(graph.as_str()) {
+            continue;
+        }
+        let claim = datasets
+            .iter()
+            .flat_map(|dataset| {
+                dataset
+                    .describing
+                    .iter()
+                    .filter_map(|class| stats.classes.get(class))
+                    .map(move |n| (*n, &dataset.node))
+            })
+            .min_by_key(|(n, node)| (*n, node.as_str().to_owned()));
+        if let Some((_, node)) = claim {
+            claimed.insert(graph.as_str(), node);
+        }
+    }
     let graphs_of = |dataset: &Dataset| -> Vec<&str> {
         d.stats
             .graphs
-            .iter()
-            .filter(|(graph, stats)| {
+            .keys()
+            .filter(|graph| {
                 dataset.named.iter().any(|n| n == *graph)
-                    || (!named.contains(graph.as_str())
-                        && stats.classes.iter().any(|c| dataset.describing.contains(c)))
+                    || claimed.get(graph.as_str()) == Some(&&dataset.node)
             })
-            .map(|(graph, _)| graph.as_str())
+            .map(String::as_str)
             .collect()
     };
     for dataset in &datasets {
@@ -210,8 +232,15 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
             t.add(&period, "dcat:startDate", typed(first, xsd::DATE));
             t.add(&period, "dcat:endDate", typed(last, xsd::DATE));
         }
-        let places: BTreeSet<&String> = stats.iter().flat_map(|s| &s.spatial).collect();
-        for place in places {
+        // The territories its data names most (at most SPATIAL_MOST): a dataset of many
+        // records would otherwise list thousands.
+        let mut places: BTreeMap<&String, u64> = BTreeMap::new();
+        for (place, n) in stats.iter().flat_map(|s| &s.spatial) {
+            *places.entry(place).or_default() += n;
+        }
+        let mut places: Vec<(&String, u64)> = places.into_iter().collect();
+        places.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for (place, _) in places.into_iter().take(SPATIAL_MOST) {
             let place = NamedNode::new_unchecked(place.as_str());
             t.add(node, "dct:spatial", place.clone());
             typed_nodes.insert((place.into_string(), "dct:Location"));

@@ -2,7 +2,7 @@
 //! one read of the store: the whole dataset as gzipped N-Quads and TriG, each named graph
 //! as gzipped N-Quads and Turtle, each file's size and SHA-256 taken as it is written.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -61,13 +61,14 @@ pub struct Stats {
 #[derive(Debug, Default)]
 pub struct GraphStats {
     pub triples: u64,
-    /// The classes of its subjects.
-    pub classes: BTreeSet<String>,
+    /// The classes of its subjects, with how many times each is given.
+    pub classes: BTreeMap<String, u64>,
     /// The earliest and latest dates it gives (`schema:startDate`, `schema:endDate`).
     pub first: Option<String>,
     pub last: Option<String>,
-    /// The territories it speaks of (`lg:territory`, `dct:spatial`, `schema:areaServed`).
-    pub spatial: BTreeSet<String>,
+    /// The territories it speaks of (`lg:territory`, `dct:spatial`, `schema:areaServed`),
+    /// with how many times each is named.
+    pub spatial: BTreeMap<String, u64>,
     /// The name of its dumps (`dumps/graph/{stem}.nq.gz`).
     pub stem: String,
 }
@@ -170,7 +171,10 @@ pub fn write(
         if quad.predicate == rdf::TYPE
             && let Term::NamedNode(class) = &quad.object
         {
-            graph_stats.classes.insert(class.as_str().to_owned());
+            *graph_stats
+                .classes
+                .entry(class.as_str().to_owned())
+                .or_default() += 1;
             instances.insert((class.as_str().to_owned(), subject.clone()));
         }
         if (quad.predicate.as_str() == start_date || quad.predicate.as_str() == end_date)
@@ -187,7 +191,10 @@ pub fn write(
         if SPATIAL.contains(&quad.predicate.as_str())
             && let Term::NamedNode(place) = &quad.object
         {
-            graph_stats.spatial.insert(place.as_str().to_owned());
+            *graph_stats
+                .spatial
+                .entry(place.as_str().to_owned())
+                .or_default() += 1;
         }
         if *graph == imports {
             continue;
