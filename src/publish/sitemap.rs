@@ -35,9 +35,20 @@ pub fn write(
             urls.push((path, modified.as_str()));
         }
     }
-    let chunks: Vec<&[(String, &str)]> = urls.chunks(SITEMAP_LIMIT).collect();
-    if chunks.len() == 1 {
-        let body = url_set(chunks[0]);
+    files(dir, &urls, latest, SITEMAP_LIMIT, written)
+}
+
+/// The sitemap files of `urls`, at most `limit` in each.
+fn files(
+    dir: &Path,
+    urls: &[(String, &str)],
+    latest: &str,
+    limit: usize,
+    written: &mut Vec<(String, FileInfo)>,
+) -> Result<usize> {
+    let chunks: Vec<&[(String, &str)]> = urls.chunks(limit).collect();
+    if chunks.len() <= 1 {
+        let body = url_set(chunks.first().copied().unwrap_or_default());
         written.push(save(dir, "sitemap.xml", body, latest)?);
         return Ok(0);
     }
@@ -121,4 +132,40 @@ fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn over_the_limit_the_sitemap_is_an_index_of_files_within_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let dates: Vec<String> = (0..5).map(|i| format!("2026-11-29T00:00:0{i}Z")).collect();
+        let urls: Vec<(String, &str)> = dates
+            .iter()
+            .enumerate()
+            .map(|(i, date)| (format!("/id/x/{i}"), date.as_str()))
+            .collect();
+        let mut written = Vec::new();
+        let parts = files(dir.path(), &urls, "2026-11-29T00:00:09Z", 2, &mut written).unwrap();
+        assert_eq!(parts, 3);
+        let index = std::fs::read_to_string(dir.path().join("sitemap.xml")).unwrap();
+        assert!(index.contains("<sitemapindex"));
+        assert_eq!(index.matches("<sitemap>").count(), 3);
+        // Each part's lastmod is its newest page's.
+        assert!(
+            index.contains("sitemaps/3.xml</loc><lastmod>2026-11-29T00:00:04Z"),
+            "{index}"
+        );
+        let last = std::fs::read_to_string(dir.path().join("sitemaps/3.xml")).unwrap();
+        assert_eq!(last.matches("<url>").count(), 1);
+        assert_eq!(written.len(), 4);
+        // Within the limit, one file.
+        let dir = tempfile::tempdir().unwrap();
+        let mut written = Vec::new();
+        assert_eq!(files(dir.path(), &urls, "", 5, &mut written).unwrap(), 0);
+        let only = std::fs::read_to_string(dir.path().join("sitemap.xml")).unwrap();
+        assert_eq!(only.matches("<url>").count(), 5);
+    }
 }
