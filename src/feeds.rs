@@ -65,8 +65,8 @@ pub struct Key {
     pub variable: String,
     /// The IRI made of the rest of the path: `{}` stands for it; relative to the base IRI.
     pub template: String,
-    /// The class the IRI must be an instance of (a prefixed name).
-    pub class: String,
+    /// The class the IRI must be an instance of.
+    pub class: NamedNode,
     pub description: String,
 }
 
@@ -144,11 +144,25 @@ fn parse(path: &str, text: &'static str) -> Result<Feed> {
                 if !template.contains("{}") {
                     return Err(bad(format!("the template '{template}' has no {{}}")));
                 }
+                let class = crate::vocab::PREFIXES
+                    .iter()
+                    .find_map(|(prefix, namespace)| {
+                        class
+                            .strip_prefix(prefix)
+                            .and_then(|l| l.strip_prefix(':'))
+                            .map(|local| format!("{namespace}{local}"))
+                    })
+                    .and_then(|iri| NamedNode::new(iri).ok())
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "'{class}' is not a class of the project's prefixes"
+                        ))
+                    })?;
                 feed.keys.push(Key {
                     segment: segment.to_owned(),
                     variable: variable.to_owned(),
                     template: template.to_owned(),
-                    class: class.to_owned(),
+                    class,
                     description: words
                         .next()
                         .unwrap_or_default()
@@ -247,11 +261,14 @@ pub fn select<'a>(
 }
 
 /// Whether the store says `iri` is an instance of `class` (or of a subclass of it).
-fn is_a(store: &GraphStore, iri: &NamedNode, class: &str) -> Result<bool> {
-    let query = store.prepare(&format!("ASK {{ ?x a/rdfs:subClassOf* {class} }}"))?;
+fn is_a(store: &GraphStore, iri: &NamedNode, class: &NamedNode) -> Result<bool> {
+    let query = store.prepare("ASK { ?x a/rdfs:subClassOf* ?class }")?;
     let answer = store.evaluate(
         query,
-        vec![(Variable::new_unchecked("x"), iri.clone().into())],
+        vec![
+            (Variable::new_unchecked("x"), iri.clone().into()),
+            (Variable::new_unchecked("class"), class.clone().into()),
+        ],
     )?;
     Ok(matches!(answer, QueryResults::Boolean(true)))
 }
@@ -540,7 +557,7 @@ pub fn seminar_calendar(
     iri: &NamedNode,
     origin: &str,
 ) -> Result<Option<String>> {
-    if !is_a(store, iri, "lg:Seminar")? {
+    if !is_a(store, iri, &crate::vocab::lg::SEMINAR.into_owned())? {
         return Ok(None);
     }
     let Some(feed) = all()?.iter().find(|f| f.kind == Kind::Calendar) else {

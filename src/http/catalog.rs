@@ -24,7 +24,18 @@ use crate::publish::{Generation, ORIGIN, Publication};
 
 /// The generation to serve (the first is written now if there is none).
 async fn generation(state: &Shared) -> Result<Arc<Generation>, ApiError> {
-    Ok(run::read(state, None, |store, _| Publication::of(store)?.serve()).await?)
+    run::read(state, None, |store, _| Publication::of(store)?.serve())
+        .await
+        .map_err(|e| {
+            tracing::error!("publication: {e}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "le catalogue et les fichiers ne sont pas prêts",
+                "the catalogue and the dumps are not ready",
+                "they could not be written; they will be at the next write (see the server's log)"
+                    .into(),
+            )
+        })
 }
 
 pub(super) async fn catalog_ttl(state: State<Shared>, headers: HeaderMap) -> Response {
@@ -110,6 +121,7 @@ pub(super) async fn robots(headers: HeaderMap) -> Response {
          Disallow: /reconcile\n\
          Disallow: /suggest\n\
          Disallow: /admin/\n\
+         Disallow: /dumps/\n\
          Disallow: /*?format=\n\
          Disallow: /*.ttl$\n\
          Disallow: /*.nt$\n\

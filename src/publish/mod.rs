@@ -106,6 +106,9 @@ pub struct Publication {
     current: RwLock<Option<Arc<Generation>>>,
     worker: Mutex<Worker>,
     idle: Condvar,
+    /// Held while a generation is written: one at a time (the writing thread, or a
+    /// caller of [`Publication::write`]), so that none removes another's folder.
+    writing: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -142,6 +145,7 @@ impl Publication {
             store: store.handle()?,
             worker: Mutex::default(),
             idle: Condvar::new(),
+            writing: Mutex::new(()),
         });
         store.subscribe(publication.clone());
         store.set_extension(publication.clone());
@@ -222,6 +226,7 @@ impl Publication {
     }
 
     fn try_write(&self) -> Result<Option<Arc<Generation>>> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let started = std::time::Instant::now();
         let wanted = self.store.generation()?.unwrap_or_default();
         let name = format!(
