@@ -310,6 +310,14 @@ fn value(row: &BTreeMap<String, Term>, name: &str) -> Option<String> {
     })
 }
 
+/// A text of a row: taken if nothing was yet (`have` false), or if it is in French.
+fn french(row: &BTreeMap<String, Term>, name: &str, have: bool) -> Option<String> {
+    match row.get(name) {
+        Some(Term::Literal(l)) if !have || l.language() == Some("fr") => Some(l.value().to_owned()),
+        _ => None,
+    }
+}
+
 /// The URL of a resource's page on this server (its IRI when outside the base IRI).
 fn page(store: &GraphStore, origin: &str, iri: &str) -> String {
     match crate::pages::local_path(store.base(), iri) {
@@ -344,7 +352,9 @@ pub fn calendar(
     origin: &str,
     only: Option<&NamedNode>,
 ) -> Result<String> {
-    let mut seminars: Vec<Seminar> = Vec::new();
+    // One event per seminar, whatever the order and number of its rows: a text in French
+    // rather than another language, its earliest start and latest end, every organiser.
+    let mut by_iri: BTreeMap<String, Seminar> = BTreeMap::new();
     for row in rows(store, selected)? {
         let Some(Term::NamedNode(iri)) = row.get("event") else {
             continue;
@@ -352,13 +362,14 @@ pub fn calendar(
         if only.is_some_and(|o| o != iri) {
             continue;
         }
-        if seminars.last().is_none_or(|s| s.iri != iri.as_str()) {
-            seminars.push(Seminar {
+        let seminar = by_iri
+            .entry(iri.as_str().to_owned())
+            .or_insert_with(|| Seminar {
                 iri: iri.as_str().to_owned(),
-                name: value(&row, "name").unwrap_or_else(|| iri.as_str().to_owned()),
-                start: value(&row, "start"),
-                end: value(&row, "end"),
-                description: value(&row, "description"),
+                name: iri.as_str().to_owned(),
+                start: None,
+                end: None,
+                description: None,
                 place: [value(&row, "placeName"), value(&row, "placeTown")]
                     .into_iter()
                     .flatten()
@@ -366,8 +377,22 @@ pub fn calendar(
                 organizers: Vec::new(),
                 modified: value(&row, "modified"),
             });
+        if let Some(name) = french(&row, "name", seminar.name != seminar.iri) {
+            seminar.name = name;
         }
-        let seminar = seminars.last_mut().expect("pushed above");
+        if let Some(description) = french(&row, "description", seminar.description.is_some()) {
+            seminar.description = Some(description);
+        }
+        if let Some(start) = value(&row, "start")
+            && seminar.start.as_ref().is_none_or(|s| start < *s)
+        {
+            seminar.start = Some(start);
+        }
+        if let Some(end) = value(&row, "end")
+            && seminar.end.as_ref().is_none_or(|e| end > *e)
+        {
+            seminar.end = Some(end);
+        }
         if let (Some(organizer), name) = (value(&row, "organizer"), value(&row, "organizerName"))
             && !seminar.organizers.iter().any(|(o, _)| *o == organizer)
         {
@@ -376,6 +401,8 @@ pub fn calendar(
                 .push((organizer.clone(), name.unwrap_or(organizer)));
         }
     }
+    let mut seminars: Vec<Seminar> = by_iri.into_values().collect();
+    seminars.sort_by(|a, b| (&a.start, &a.iri).cmp(&(&b.start, &b.iri)));
     let feed = selected.feed;
     let mut calendar = Calendar::empty();
     calendar
@@ -384,8 +411,9 @@ pub fn calendar(
             "PRODID",
             "-//IREV Lab des transitions//labgraph//FR",
         ))
-        .append_property(Property::new("CALSCALE", "GREGORIAN"))
-        .append_property(Property::new("METHOD", "PUBLISH"));
+        // No METHOD: with one, DTSTAMP would be the time the calendar was made (RFC 5545
+        // 3.8.7.2); without, it is the time the data last changed, as here.
+        .append_property(Property::new("CALSCALE", "GREGORIAN"));
     let mut title = format!("{} / {}", feed.title, feed.title_en);
     let mut description = feed.description.clone();
     if let Some((key, iri)) = &selected.key {
@@ -463,6 +491,13 @@ pub fn calendar(
             }
         }
         let mut text = seminar.description.clone().unwrap_or_default();
+        if seminar.organizers.len() > 1 {
+            let names: Vec<&str> = seminar.organizers.iter().map(|(_, n)| n.as_str()).collect();
+            text.push_str(&format!(
+                "\n\nOrganisé par / organised by : {}",
+                names.join(", ")
+            ));
+        }
         if !text.is_empty() {
             text.push_str("\n\n");
         }
@@ -471,6 +506,7 @@ pub fn calendar(
         if !seminar.place.is_empty() {
             event.location(&seminar.place.join(", "));
         }
+        // RFC 5545 gives an event one ORGANIZER: the first; the others are in its text.
         for (organizer, name) in seminar.organizers.iter().take(1) {
             event.append_property(
                 Property::new("ORGANIZER", page(store, origin, organizer))
@@ -550,19 +586,21 @@ pub fn atom(
     Ok(atom.to_string())
 }
 
+/// Whether `iri` is a seminar (whose page is also a calendar).
+pub fn is_seminar(store: &GraphStore, iri: &NamedNode) -> Result<bool> {
+    is_a(store, iri, &crate::vocab::lg::SEMINAR.into_owned())
+}
+
 /// The calendar of one seminar (the `text/calendar` format of its page), from the first
-/// calendar feed; `None` when `iri` is not a seminar.
-pub fn seminar_calendar(
-    store: &GraphStore,
-    iri: &NamedNode,
-    origin: &str,
-) -> Result<Option<String>> {
-    if !is_a(store, iri, &crate::vocab::lg::SEMINAR.into_owned())? {
-        return Ok(None);
-    }
-    let Some(feed) = all()?.iter().find(|f| f.kind == Kind::Calendar) else {
-        return Ok(None);
-    };
+/// calendar feed.
+pub fn seminar_calendar(store: &GraphStore, iri: &NamedNode, origin: &str) -> Result<String> {
+    let feed = all()?
+        .iter()
+        .find(|f| f.kind == Kind::Calendar)
+        .ok_or_else(|| Error::Query {
+            context: "queries/feeds/".into(),
+            message: "no calendar feed".into(),
+        })?;
     let selected = Selected { feed, key: None };
-    calendar(store, &selected, origin, Some(iri)).map(Some)
+    calendar(store, &selected, origin, Some(iri))
 }

@@ -238,8 +238,9 @@ fn every_figure_of_void_is_what_a_sparql_count_says() {
             if target.as_str() == "http://metadata.un.org/sdg/" {
                 sdg += 1;
             }
-            // Links from the data (the provenance, the ontology and the shapes aside) to
-            // the target's namespace, but not to a vocabulary's term.
+            // VoID's linkset: triples whose subject is in this dataset's URI space and
+            // whose object is in the target's, from the data (the provenance, the ontology
+            // and the shapes aside), a vocabulary's terms aside.
             let vocabularies: String = labgraph::vocab::PREFIXES
                 .iter()
                 .filter(|(_, ns)| !ns.is_empty() && *ns != target.as_str())
@@ -248,7 +249,7 @@ fn every_figure_of_void_is_what_a_sparql_count_says() {
             let expected = count(
                 &store,
                 &format!(
-                    "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s {property} ?o }} FILTER(?g NOT IN (<{base}graph/imports>, <{base}graph/ontology>, <{base}graph/shapes>) && ISIRI(?o) && STRSTARTS(STR(?o), \"{}\") && !STRSTARTS(STR(?o), \"{base}\"){vocabularies}) }}",
+                    "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s {property} ?o }} FILTER(?g NOT IN (<{base}graph/imports>, <{base}graph/ontology>, <{base}graph/shapes>) && STRSTARTS(STR(?s), \"{base}\") && ISIRI(?o) && STRSTARTS(STR(?o), \"{}\") && !STRSTARTS(STR(?o), \"{base}\"){vocabularies}) }}",
                     target.as_str()
                 ),
             );
@@ -464,6 +465,58 @@ async fn a_dump_is_served_by_ranges_with_its_digest_and_validators() {
     )
     .await;
     assert_eq!(since.status, StatusCode::NOT_MODIFIED);
+    let conditional = |headers: &[(header::HeaderName, String)]| {
+        let mut request = Request::get("/dumps/graph/themes.ttl.gz");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.body(axum::body::Body::empty()).unwrap()
+    };
+    // A download resumed on another version gets the whole file; on this one, the rest.
+    let stale = send(
+        &app,
+        conditional(&[
+            (header::RANGE, "bytes=10-19".into()),
+            (header::IF_RANGE, "\"0000\"".into()),
+        ]),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert_eq!(stale.body, whole.body);
+    let fresh = send(
+        &app,
+        conditional(&[
+            (header::RANGE, "bytes=10-19".into()),
+            (header::IF_RANGE, format!("\"{digest}\"")),
+        ]),
+    )
+    .await;
+    assert_eq!(fresh.status, StatusCode::PARTIAL_CONTENT);
+    let dated = send(
+        &app,
+        conditional(&[
+            (header::RANGE, "bytes=10-19".into()),
+            (header::IF_RANGE, "Mon, 01 Jan 2001 00:00:00 GMT".into()),
+        ]),
+    )
+    .await;
+    assert_eq!(dated.status, StatusCode::OK);
+    // If-Match on another version: 412. If-None-Match on another version: the file,
+    // whatever If-Modified-Since says.
+    let other = send(&app, conditional(&[(header::IF_MATCH, "\"0000\"".into())])).await;
+    assert_eq!(other.status, StatusCode::PRECONDITION_FAILED);
+    let changed = send(
+        &app,
+        conditional(&[
+            (header::IF_NONE_MATCH, "\"0000\"".into()),
+            (
+                header::IF_MODIFIED_SINCE,
+                whole.header(header::LAST_MODIFIED).to_owned(),
+            ),
+        ]),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK);
     // An unknown dump names the real ones.
     let missing = send(&app, get("/dumps/graph/nothing.ttl.gz")).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -505,8 +558,24 @@ fn a_write_publishes_new_files_and_keeps_the_previous_ones_until_the_next() {
             .contains_key("dumps/graph/extra.nq.gz")
     );
     assert!(second.manifest.modified > first.manifest.modified);
-    // The previous generation is still on disk (a download that began there ends there).
+    // The previous generation is still on disk (a request that took it just before the
+    // switch finds its files).
     assert!(first.dir.join("dumps/labgraph.nq.gz").exists());
+    // Each page's lastmod is its own graphs': the seminar's has not moved, the new
+    // resource's is the write's.
+    let lastmod = |dir: &std::path::Path, page: &str| -> String {
+        let sitemap = std::fs::read_to_string(dir.join("sitemap.xml")).unwrap();
+        let at = sitemap
+            .find(&format!("/id/{page}</loc><lastmod>"))
+            .unwrap_or_else(|| panic!("{page} is not in the sitemap"));
+        let rest = &sitemap[at..];
+        let start = rest.find("<lastmod>").unwrap() + "<lastmod>".len();
+        rest[start..start + rest[start..].find('<').unwrap()].to_owned()
+    };
+    let seminar = "seminar/pma-artois-2022-12-01";
+    assert_eq!(lastmod(&first.dir, seminar), lastmod(&second.dir, seminar));
+    assert!(lastmod(&second.dir, seminar) < second.manifest.modified);
+    assert_eq!(lastmod(&second.dir, "note/1"), second.manifest.modified);
     write(2);
     publication.settle();
     let third = publication.current().unwrap();
@@ -580,9 +649,20 @@ async fn the_calendars_follow_territories_themes_and_goals_and_refuse_unknown_on
     assert!(!text.contains("TZID"));
     // Dunkerque has no date: left out, and said so.
     assert!(!text.contains(&format!("UID:{DUNKERQUE}")));
+    // (The calendar's own description, not an event's: the seminar's text names
+    // Dunkerque too.)
+    let unfolded = text.replace("\r\n ", "");
+    let description = unfolded
+        .lines()
+        .find(|l| l.starts_with("X-WR-CALDESC:"))
+        .unwrap();
     assert!(
-        text.replace("\r\n ", "")
-            .contains("Communauté urbaine de Dunkerque")
+        description.contains("Left out for want of a known date"),
+        "{description}"
+    );
+    assert!(
+        description.contains("/id/seminar/cud-dunkerque"),
+        "{description}"
     );
     // The same bytes at the next fetch: stable UID and DTSTAMP.
     let again = send(
@@ -660,4 +740,60 @@ async fn the_atom_feed_lists_what_was_imported() {
     assert!(ids.contains(&SEMINAR), "{ids:?}");
     assert!(ids.iter().any(|id| id.contains("/resource/")), "{ids:?}");
     assert!(feed.links().iter().any(|l| l.rel() == "self"));
+}
+
+#[test]
+fn a_seminar_record_joins_the_seminars_and_a_person_record_the_actors() {
+    let store = common::store_without_gate();
+    let base = "https://w3id.org/labgraph/id/";
+    let a = |s: &str, class: &str| {
+        oxigraph::model::Triple::new(
+            NamedNode::new_unchecked(format!("{base}{s}")),
+            rdf::TYPE,
+            NamedNode::new_unchecked(class),
+        )
+    };
+    let write = |graph: &str, triples: Vec<oxigraph::model::Triple>| {
+        let graph = NamedNode::new_unchecked(format!("{base}graph/{graph}"));
+        store
+            .store_graph(graph.as_ref().into(), triples, false, "test")
+            .unwrap();
+    };
+    // One seminar with one institution: a seminar's record.
+    write(
+        "seminaire-x",
+        vec![
+            a("seminar/x", "https://w3id.org/labgraph/def#Seminar"),
+            a("org/x", "http://schema.org/Organization"),
+        ],
+    );
+    write(
+        "personne-y",
+        vec![a("person/y", "http://schema.org/Person")],
+    );
+    let generation = Publication::of(&store).unwrap().ensure().unwrap();
+    let text = std::fs::read(generation.dir.join("catalog.nt")).unwrap();
+    let catalog: Vec<oxigraph::model::Triple> = RdfParser::from_format(RdfFormat::NTriples)
+        .for_slice(&text)
+        .map(|q| q.unwrap().into())
+        .collect();
+    let distributions_of = |dataset: &str| -> Vec<String> {
+        catalog
+            .iter()
+            .filter(|t| {
+                t.subject.to_string() == format!("<{base}dataset/{dataset}>")
+                    && t.predicate.as_str() == "http://www.w3.org/ns/dcat#distribution"
+            })
+            .map(|t| t.object.to_string())
+            .collect()
+    };
+    let has = |dataset: &str, dump: &str| {
+        distributions_of(dataset)
+            .iter()
+            .any(|d| d.contains(&format!("/dumps/graph/{dump}.nq.gz")))
+    };
+    assert!(has("seminaires", "seminaire-x"));
+    assert!(!has("acteurs", "seminaire-x"));
+    assert!(has("acteurs", "personne-y"));
+    assert!(!has("seminaires", "personne-y"));
 }

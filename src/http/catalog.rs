@@ -156,16 +156,52 @@ pub(super) async fn dump(
         return Err(unknown_dump(&path, &generation));
     };
     let etag = format!("\"{}\"", info.sha256);
-    if request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
+    let (mut parts, body) = request.into_parts();
+    let names = |name: header::HeaderName| -> Option<Vec<String>> {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').map(|t| t.trim().to_owned()).collect())
+    };
+    let matches = |tags: &[String]| tags.iter().any(|t| *t == etag || t == "*");
+    // If-Match: a client that holds another version changes nothing here (412).
+    if names(header::IF_MATCH).is_some_and(|tags| !matches(&tags)) {
+        let mut response = StatusCode::PRECONDITION_FAILED.into_response();
         set(&mut response, header::ETAG, &etag);
         return Ok(response);
     }
+    // If-None-Match: 304 for the client's own copy; when present, `If-Modified-Since`
+    // does not count (RFC 9110, 13.1.3), so the file service does not see it.
+    if let Some(tags) = names(header::IF_NONE_MATCH) {
+        if matches(&tags) {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            set(&mut response, header::ETAG, &etag);
+            return Ok(response);
+        }
+        parts.headers.remove(header::IF_MODIFIED_SINCE);
+    }
+    // If-Range: a download resumed on a dump that has changed since gets the whole new
+    // file, never the rest of another (RFC 9110, 13.1.5).
+    if let Some(validator) = parts
+        .headers
+        .get(header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        let same = if validator.starts_with('"') || validator.starts_with("W/") {
+            validator == etag
+        } else {
+            let modified = crate::publish::epoch_seconds(&info.modified);
+            httpdate::parse_http_date(validator)
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|t| Some(t.as_secs()) == modified)
+        };
+        if !same {
+            parts.headers.remove(header::RANGE);
+        }
+    }
+    let request = Request::from_parts(parts, body);
     // Ranges, `If-Modified-Since`, `If-Unmodified-Since` and HEAD: tower-http's file
     // service (the file's time is the data's, set when it was written).
     let served = match tower_http::services::ServeFile::new(&file)

@@ -116,18 +116,22 @@ pub(super) async fn seminar(
     let iri = format!("{}{path}", state.store.base().as_str());
     let subject = oxigraph::model::NamedNode::new(&iri)
         .map_err(|e| ApiError::bad_request(format!("<{iri}> is not an IRI: {e}")))?;
-    let body = {
+    let seminar = {
         let subject = subject.clone();
-        let origin = origin.clone();
         run::read(state, None, move |store, _| {
-            feeds::seminar_calendar(store, &subject, &origin)
+            feeds::is_seminar(store, &subject)
         })
         .await?
     };
-    match body {
-        Some(body) => {
+    match seminar {
+        true => {
             let tag = Tag::new(state, ("seminar-calendar", iri.as_str(), origin.as_str()));
+            let work_state = state.clone();
             respond::cached(state, headers, tag, async move {
+                let body = run::read(&work_state, None, move |store, _| {
+                    feeds::seminar_calendar(store, &subject, &origin)
+                })
+                .await?;
                 Ok(Entry {
                     body: body.into(),
                     content_type: Kind::Calendar.media_type(),
@@ -137,12 +141,12 @@ pub(super) async fn seminar(
             .await
             .map(Some)
         }
-        None if named => Err(ApiError::new(
+        false if named => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "pas d'agenda pour cette ressource",
             "no calendar for this resource",
             format!("<{iri}> is not a seminar: only a seminar's page has a calendar (.ics)"),
         )),
-        None => Ok(None),
+        false => Ok(None),
     }
 }

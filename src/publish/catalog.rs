@@ -29,6 +29,12 @@ pub struct Described<'a> {
     pub latest: &'a str,
 }
 
+/// The classes whose instance decides which dataset a graph joins, first first.
+const CLAIM_FIRST: [&str; 2] = [
+    "https://w3id.org/labgraph/def#Seminar",
+    "https://w3id.org/labgraph/def#Action",
+];
+
 /// How many territories a dataset's `dct:spatial` names at most.
 const SPATIAL_MOST: usize = 20;
 const LICENCE_DOCUMENT: &str = "dct:LicenseDocument";
@@ -138,7 +144,9 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
         .first()
         .and_then(|c| values(c, "dcat:contactPoint").into_iter().next());
     for catalog in &catalogs {
-        t.add(catalog, "dct:modified", typed(d.latest, xsd::DATE_TIME));
+        if !d.latest.is_empty() {
+            t.add(catalog, "dct:modified", typed(d.latest, xsd::DATE_TIME));
+        }
         t.add(catalog, "dcat:service", sparql.clone());
         for dataset in &datasets {
             t.add(catalog, "dcat:dataset", dataset.node.clone());
@@ -149,9 +157,11 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
     }
 
     // Which graphs each dataset is: those it names; then each graph no one names joins
-    // the dataset whose class it describes (`lg:graphsDescribing`), the class of fewest
-    // instances there when several claim it: a record's main subject (one seminar with
-    // its speakers is a seminar's record). The dataset with neither is the whole.
+    // one dataset whose class it describes (`lg:graphsDescribing`). When several could
+    // claim it: a graph with a seminar is a seminar's record (with its speakers and
+    // their institutions), then one with an action is a table of actions; else the class
+    // of fewest instances there, a record's main subject. The dataset with neither is
+    // the whole.
     let named: BTreeSet<&str> = datasets
         .iter()
         .flat_map(|d| d.named.iter().map(String::as_str))
@@ -170,7 +180,18 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
                     .filter_map(|class| stats.classes.get(class))
                     .map(move |n| (*n, &dataset.node))
             })
-            .min_by_key(|(n, node)| (*n, node.as_str().to_owned()));
+            .min_by_key(|(n, node)| {
+                let first = datasets
+                    .iter()
+                    .find(|d| d.node == **node)
+                    .and_then(|d| {
+                        CLAIM_FIRST.iter().position(|c| {
+                            d.describing.iter().any(|x| x == c) && stats.classes.contains_key(*c)
+                        })
+                    })
+                    .unwrap_or(CLAIM_FIRST.len());
+                (first, *n, node.as_str().to_owned())
+            });
         if let Some((_, node)) = claim {
             claimed.insert(graph.as_str(), node);
         }

@@ -48,9 +48,9 @@ pub struct Stats {
     pub properties: BTreeMap<String, u64>,
     /// Distinct instances per class.
     pub classes: BTreeMap<String, u64>,
-    /// Triples of the data (not the provenance, the ontology or the shapes) linking to
-    /// IRIs outside the base IRI and the vocabularies, by the target's namespace and the
-    /// property (`rdf:type` aside).
+    /// Triples of the data (not the provenance, the ontology or the shapes) whose subject
+    /// is under the base IRI and whose object is an IRI outside it and outside the
+    /// vocabularies, by the target's namespace and the property (`rdf:type` aside).
     pub links: BTreeMap<(String, String), u64>,
     /// The resources under the base IRI that the data (not the provenance) describes,
     /// with when the latest graph describing them changed: the sitemap's pages.
@@ -209,9 +209,12 @@ pub fn write(
                 when.clone_into(page);
             }
         }
+        // A link goes from labgraph's own resources (the UN's KOS, re-published under the
+        // UN's IRIs, does not link to itself).
         if let Term::NamedNode(target) = &quad.object
             && quad.predicate != rdf::TYPE
             && !not_data.contains(graph)
+            && matches!(&quad.subject, NamedOrBlankNode::NamedNode(s) if s.as_str().starts_with(&base))
             && let Some(namespace) = link_target(&base, target.as_str())
         {
             *stats

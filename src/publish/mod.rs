@@ -6,13 +6,16 @@
 //!
 //! A generation is written in a new folder beside the current one; its manifest (sizes,
 //! SHA-256, media types, what it reflects) is written last, and the pointer to the
-//! current generation is then replaced by a rename. A request that started before gets
-//! the previous complete generation, never half a file; the previous generation is kept
-//! until the next one replaces it, so a download in progress ends on the bytes it began.
+//! current generation is then replaced by a rename. A request made while a generation is
+//! written gets the previous complete one, never half a file. The previous generation
+//! stays on disk until the next replaces it (a request that took it just before the
+//! switch still finds its files), and a download in progress keeps reading the file it
+//! opened; a client resuming one by ranges names its ETag in `If-Range`, and gets the
+//! whole new file if the dump has changed since (`http/catalog.rs`).
 //!
 //! The publication follows every commit of the store as an observer of the write path
 //! (`store/commit.rs`): a write marks it stale, and a thread of its own writes the next
-//! generation (again while writes keep coming). A store opened by a process that writes
+//! generation (again while writes keep coming: never more than one at a time). A store opened by a process that writes
 //! no generation (a command-line import) is found stale at the next `serve`, which
 //! writes one before it answers.
 //!
@@ -124,6 +127,9 @@ impl Publication {
     /// The publication attached to a store, attached (and subscribed to its writes) at
     /// the first call. Its current generation is read from disk if there is one.
     pub fn of(store: &GraphStore) -> Result<Arc<Self>> {
+        // Two first calls at once must not make two publications of one folder.
+        static ATTACHING: Mutex<()> = Mutex::new(());
+        let _attaching = ATTACHING.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(publication) = store.extension::<Self>() {
             return Ok(publication);
         }
@@ -212,23 +218,15 @@ impl Publication {
             .clone()
     }
 
-    /// Writes a generation from the store as it is, and makes it current. A write of the
-    /// store while it reads is noticed (the store's generation changed): it reads again.
+    /// Writes a generation from the store as it is, and makes it current. Each graph is
+    /// read in one snapshot; a write of the store while it reads is not waited for: the
+    /// generation records the store generation seen when it began, so it is found stale
+    /// and written again (the observer has already asked for it). Under steady writes the
+    /// files thus follow the store a generation behind, and are never withheld.
     pub fn write(&self) -> Result<Arc<Generation>> {
-        for _ in 0..8 {
-            if let Some(generation) = self.try_write()? {
-                return Ok(generation);
-            }
-        }
-        Err(Error::Usage(
-            "the store kept changing while its dumps were written; they will be written after the next write".into(),
-        ))
-    }
-
-    fn try_write(&self) -> Result<Option<Arc<Generation>>> {
         let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let started = std::time::Instant::now();
-        let wanted = self.store.generation()?.unwrap_or_default();
+        let seen = self.store.generation()?.unwrap_or_default();
         let name = format!(
             "g{}",
             std::time::SystemTime::now()
@@ -239,7 +237,7 @@ impl Publication {
         let written = (|| {
             std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
             let mut manifest = write_files(&self.store, &dir)?;
-            manifest.generation = wanted.clone();
+            manifest.generation = seen.clone();
             manifest.seconds = started.elapsed().as_secs_f64();
             let text = serde_json::to_vec_pretty(&manifest).expect("a manifest serializes");
             let path = dir.join("manifest.json");
@@ -247,10 +245,10 @@ impl Publication {
             Ok(manifest)
         })();
         let manifest = match written {
-            Ok(m) if self.store.generation()?.unwrap_or_default() == wanted => m,
-            other => {
+            Ok(manifest) => manifest,
+            Err(e) => {
                 let _ = std::fs::remove_dir_all(&dir);
-                return other.map(|_| None);
+                return Err(e);
             }
         };
         // The pointer is replaced by a rename: readers see the old or the new, whole.
@@ -269,7 +267,7 @@ impl Publication {
             "publication: dumps, catalogue, VoID and sitemap written in {:.1?}",
             started.elapsed()
         );
-        Ok(Some(generation))
+        Ok(generation)
     }
 
     /// Removes the generations older than the previous one.

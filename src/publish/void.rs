@@ -64,8 +64,10 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
             "void:classes",
             integer(stats.classes.len() as u64),
         )
-        .add(&dataset, "dct:modified", typed(d.latest, xsd::DATE_TIME))
         .add(&dataset, "rdfs:seeAlso", origin("/catalog.ttl"));
+    if !d.latest.is_empty() {
+        t.add(&dataset, "dct:modified", typed(d.latest, xsd::DATE_TIME));
+    }
     if let Some(license) = store.license()? {
         t.add(&dataset, "dct:license", license);
     }
@@ -76,10 +78,7 @@ pub fn triples(store: &GraphStore, d: &Described<'_>) -> Result<Triples> {
         t.add(
             &dataset,
             "void:feature",
-            iri(&format!(
-                "http://www.w3.org/ns/formats/{}",
-                feature.replace('-', "_")
-            )),
+            iri(&format!("http://www.w3.org/ns/formats/{feature}")),
         );
     }
 
