@@ -201,6 +201,16 @@ pub mod local {
     pub const DATASET: &str = "dataset/labgraph";
 }
 
+/// A prefixed name of the project's prefixes (`lg:Seminar`) as its IRI; `None` for a
+/// name of no known prefix.
+pub fn expand(name: &str) -> Option<String> {
+    let (prefix, local) = name.split_once(':')?;
+    PREFIXES
+        .iter()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, namespace)| format!("{namespace}{local}"))
+}
+
 /// An IRI as a prefixed name of the project's prefixes (`lg:Seminar`), else whole.
 pub fn prefixed(iri: &str) -> String {
     PREFIXES

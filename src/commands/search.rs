@@ -64,10 +64,8 @@ pub fn rebuild(store: &GraphStore) -> Result<()> {
 
 /// A class given as an IRI or a prefixed name of the project's prefixes.
 fn class_iri(class: &str, store: &GraphStore) -> Result<NamedNode> {
-    if let Some((prefix, local)) = class.split_once(':')
-        && let Some((_, namespace)) = crate::vocab::PREFIXES.iter().find(|(p, _)| *p == prefix)
-    {
-        return Ok(NamedNode::new_unchecked(format!("{namespace}{local}")));
+    if let Some(iri) = crate::vocab::expand(class) {
+        return Ok(NamedNode::new_unchecked(iri));
     }
     store.base().resolve(class)
 }

@@ -148,14 +148,7 @@ fn parse(path: &str, text: &'static str) -> Result<Feed> {
                 if !template.contains("{}") {
                     return Err(bad(format!("the template '{template}' has no {{}}")));
                 }
-                let class = crate::vocab::PREFIXES
-                    .iter()
-                    .find_map(|(prefix, namespace)| {
-                        class
-                            .strip_prefix(prefix)
-                            .and_then(|l| l.strip_prefix(':'))
-                            .map(|local| format!("{namespace}{local}"))
-                    })
+                let class = crate::vocab::expand(class)
                     .and_then(|iri| NamedNode::new(iri).ok())
                     .ok_or_else(|| {
                         bad(format!(

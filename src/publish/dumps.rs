@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{FileInfo, io};
 use crate::error::{Error, Result};
+use crate::source::hex;
 use crate::store::GraphStore;
 use crate::vocab::{self, local};
 
@@ -289,10 +290,6 @@ fn link_target(base: &str, iri: &str) -> Option<String> {
     let (scheme, rest) = iri.split_once("://")?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
     Some(format!("{scheme}://{host}/"))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A file being written, hashed and counted as its bytes go out.

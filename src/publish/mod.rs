@@ -127,6 +127,9 @@ impl Publication {
     /// The publication attached to a store, attached (and subscribed to its writes) at
     /// the first call. Its current generation is read from disk if there is one.
     pub fn of(store: &GraphStore) -> Result<Arc<Self>> {
+        if let Some(publication) = store.extension::<Self>() {
+            return Ok(publication);
+        }
         // Two first calls at once must not make two publications of one folder.
         static ATTACHING: Mutex<()> = Mutex::new(());
         let _attaching = ATTACHING.lock().unwrap_or_else(PoisonError::into_inner);
@@ -413,7 +416,7 @@ pub fn epoch_seconds(date_time: &str) -> Option<u64> {
 /// A short digest of a text (what an ETag adds for the origin written into a file).
 pub fn short_digest(text: &str) -> String {
     use sha2::Digest as _;
-    dumps::hex(&sha2::Sha256::digest(text.as_bytes())[..8])
+    crate::source::hex(&sha2::Sha256::digest(text.as_bytes())[..8])
 }
 
 fn io(path: &Path, source: std::io::Error) -> Error {

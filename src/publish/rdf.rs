@@ -38,13 +38,14 @@ pub struct Triples(pub Vec<Triple>);
 
 /// An IRI from a prefixed name of the project's or [`EXTRA`]'s prefixes, or whole.
 pub fn iri(name: &str) -> NamedNode {
-    if let Some((prefix, local)) = name.split_once(':')
-        && let Some((_, namespace)) = vocab::PREFIXES
+    let extra = name.split_once(':').and_then(|(prefix, local)| {
+        EXTRA
             .iter()
-            .chain(EXTRA)
             .find(|(p, _)| *p == prefix)
-    {
-        return NamedNode::new_unchecked(format!("{namespace}{local}"));
+            .map(|(_, namespace)| format!("{namespace}{local}"))
+    });
+    if let Some(iri) = vocab::expand(name).or(extra) {
+        return NamedNode::new_unchecked(iri);
     }
     NamedNode::new_unchecked(name)
 }
@@ -148,7 +149,7 @@ pub fn write(path: &Path, triples: &Triples, format: Rdf, modified: &str) -> Res
     std::fs::write(path, &bytes).map_err(|e| io(path, e))?;
     Ok(FileInfo {
         size: bytes.len() as u64,
-        sha256: super::dumps::hex(&Sha256::digest(&bytes)),
+        sha256: crate::source::hex(&Sha256::digest(&bytes)),
         media_type: format.syntax().media_types[0].to_owned(),
         modified: modified.to_owned(),
         graph: None,

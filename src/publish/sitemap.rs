@@ -8,9 +8,10 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::dumps::{Stats, hex};
+use super::dumps::Stats;
 use super::{FileInfo, ORIGIN, io};
 use crate::error::Result;
+use crate::source::hex;
 use crate::store::GraphStore;
 
 /// The protocol's limit of URLs per sitemap file.
