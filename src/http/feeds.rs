@@ -55,19 +55,26 @@ fn not_found(missing: NotFound) -> ApiError {
             "no such feed",
             message,
         ),
-        NotFound::Key { what, iri } => ApiError::new(
-            StatusCode::NOT_FOUND,
-            match what.as_str() {
-                "territoire" => "territoire inconnu",
-                "theme" => "thème inconnu",
-                "odd" => "objectif de développement durable inconnu",
-                _ => "clé inconnue",
-            },
-            "unknown key",
-            format!(
-                "<{iri}> is not a {what} the référentiel knows; the feed of {what} takes the path of one (e.g. /feeds/seminaires/territoire/pole-metropolitain/artois.ics)"
-            ),
-        ),
+        NotFound::Key { what, iri } => {
+            let (fr, en, kind) = match what.as_str() {
+                "territoire" => ("territoire inconnu", "unknown territory", "territory"),
+                "theme" => ("thème inconnu", "unknown theme", "theme"),
+                "odd" => (
+                    "objectif de développement durable inconnu",
+                    "unknown SDG goal",
+                    "SDG goal",
+                ),
+                _ => ("clé inconnue", "unknown key", "key"),
+            };
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                fr,
+                en,
+                format!(
+                    "<{iri}> is not a {kind} of the référentiel (e.g. /feeds/seminaires/territoire/pole-metropolitain/artois.ics, /feeds/seminaires/theme/sante.ics, /feeds/seminaires/odd/11.ics)"
+                ),
+            )
+        }
     }
 }
 
